@@ -1,0 +1,128 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# mailbpf: clang -target bpf (CO-RE) -> bpftool gen skeleton -> userspace.
+OUTPUT := .output
+CLANG ?= clang
+CC ?= cc
+BPFTOOL ?= bpftool
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+PREFIX ?= /usr
+DESTDIR ?=
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
+SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+
+# Modules that talk to the kernel or own main(); everything else in user/
+# is pure logic, archived and linked into the unit tests.
+KERNEL_SRCS := user/main.c user/probes.c user/trace.c user/run.c user/check.c \
+	user/devices.c user/privs.c user/daemon.c
+USER_SRCS := $(wildcard user/*.c)
+PURE_SRCS := $(filter-out $(KERNEL_SRCS),$(USER_SRCS))
+USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
+PURE_ASAN_OBJS := $(patsubst user/%.c,$(OUTPUT)/asan/%.o,$(PURE_SRCS))
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
+
+WARN := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+	-Wno-format-truncation -Werror
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -DMAILBPF_VERSION='"$(VERSION)"' \
+	-I$(OUTPUT) -Ibpf -Iuser
+LDLIBS := -lbpf -lelf -lz -lm
+ASAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf -Wall -Werror
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.PHONY: all deps clean test unit integration prometheus run bench fuzz install vmlinux format
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: mailbpf
+
+# Installs missing build/test packages (root) or names them; cheap when all
+# are present, so a fresh clone needs nothing but `make test`.
+deps: $(OUTPUT)/.deps
+$(OUTPUT)/.deps: tools/install-deps.sh | $(OUTPUT)
+	$(call msg,DEPS,$@)
+	$(Q)bash tools/install-deps.sh
+	$(Q)touch $@
+
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/asan $(OUTPUT)/tests:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c bpf/mailbpf.h bpf/common.bpf.h vmlinux/vmlinux.h $(OUTPUT)/.deps
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+$(OUTPUT)/user/%.o: user/%.c $(wildcard user/*.h) bpf/mailbpf.h $(SKELS) | $(OUTPUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+mailbpf: $(USER_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# Unit tests: pure modules rebuilt with ASan/UBSan.
+$(OUTPUT)/asan/%.o: user/%.c $(wildcard user/*.h) bpf/mailbpf.h $(OUTPUT)/.deps | $(OUTPUT)/asan
+	$(call msg,CC-ASAN,$@)
+	$(Q)$(CC) $(CFLAGS) $(ASAN) -c $< -o $@
+
+$(OUTPUT)/libpure-asan.a: $(PURE_ASAN_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUTPUT)/tests/%: tests/unit/%.c $(OUTPUT)/libpure-asan.a | $(OUTPUT)/tests
+	$(call msg,TEST-CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(ASAN) $< $(OUTPUT)/libpure-asan.a -lcmocka -lm -o $@
+
+$(OUTPUT)/faultfs: tools/faultfs.c $(OUTPUT)/.deps
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $$(pkg-config --cflags --libs fuse3) -o $@
+
+$(OUTPUT)/mbload: tools/mbload.c | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+unit: $(UNIT_BINS)
+
+test: mailbpf $(UNIT_BINS) $(OUTPUT)/faultfs
+	$(Q)bash tests/run.sh
+
+run: mailbpf
+	./mailbpf run --alert-log -
+
+bench: mailbpf $(OUTPUT)/mbload
+	$(Q)bash tools/bench.sh
+
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
+
+format:
+	clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h tests/unit/*.c tools/*.c
+
+install: mailbpf
+	install -D -m 0755 mailbpf $(DESTDIR)$(PREFIX)/sbin/mailbpf
+	install -D -m 0644 docs/mailbpf.8 $(DESTDIR)$(PREFIX)/share/man/man8/mailbpf.8
+	install -D -m 0644 deploy/systemd/mailbpf.service $(DESTDIR)/lib/systemd/system/mailbpf.service
+	install -D -m 0644 deploy/prometheus/mailbpf.rules.yml \
+		$(DESTDIR)$(PREFIX)/share/mailbpf/prometheus/mailbpf.rules.yml
+	install -D -m 0644 deploy/grafana/mailbpf.json $(DESTDIR)$(PREFIX)/share/mailbpf/grafana/mailbpf.json
+	install -D -m 0644 deploy/logrotate/mailbpf $(DESTDIR)/etc/logrotate.d/mailbpf
+	test -e $(DESTDIR)/etc/mailbpf/mailbpf.conf || \
+		install -D -m 0644 deploy/mailbpf.conf.example $(DESTDIR)/etc/mailbpf/mailbpf.conf
+
+clean:
+	rm -rf $(OUTPUT) mailbpf

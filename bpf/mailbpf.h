@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The one header shared by the BPF programs and the userspace collector.
+ * Every record crossing the ring buffer or a map is defined here with
+ * fixed-width fields only (no pointers, no bool) so both compilers agree on
+ * the layout; _Static_assert pins the sizes.
+ */
+#ifndef MAILBPF_H
+#define MAILBPF_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define MB_COMM_LEN 16
+#define MB_PATH_LEN 256
+#define MB_ANCESTORS 4
+#define MB_DETAIL_LEN 32
+
+/* Kernel constants from include/uapi/linux/binfmts.h and fs/exec.c. */
+#define MB_MAX_ARG_STRLEN (32UL * 4096)
+#define MB_ARG_MAX (32UL * 4096)
+#define MB_STK_LIM (8UL * 1024 * 1024)
+
+/* Reload-class signals watched by default: SIGHUP, SIGUSR1, SIGUSR2. */
+#define MB_SIGBIT(s) (1ULL << (s))
+#define MB_DEFAULT_SIGMASK (MB_SIGBIT(1) | MB_SIGBIT(10) | MB_SIGBIT(12))
+
+enum mb_event_type {
+	MB_EV_EXEC_FAIL = 1, /* execve/execveat returned an error */
+	MB_EV_EXEC_NEAR = 2, /* successful exec that used much of its limit */
+	MB_EV_SIGNAL = 3, /* reload-class signal generated */
+	MB_EV_FS_ERROR = 4, /* xfs buffer I/O error */
+	MB_EV_FS_SHUTDOWN = 5, /* xfs forced shutdown */
+	MB_EV_FS_CORRUPT = 6, /* xfs corruption / sick metadata */
+	MB_EV_BLOCK_ERROR = 7, /* block request completed with an error */
+	MB_EV_MAX,
+};
+
+/* Probes, for per-probe drop counters and attach status. */
+enum mb_probe {
+	MB_PROBE_EXEC = 0,
+	MB_PROBE_EXEC_NEAR = 1,
+	MB_PROBE_SIGNAL = 2,
+	MB_PROBE_XFS = 3,
+	MB_PROBE_BLOCK = 4,
+	MB_PROBE_MAX,
+};
+
+/* signal_generate's result (include/trace/events/signal.h). */
+enum mb_sig_result {
+	MB_SIG_DELIVERED = 0,
+	MB_SIG_IGNORED = 1,
+	MB_SIG_ALREADY_PENDING = 2,
+	MB_SIG_OVERFLOW_FAIL = 3,
+	MB_SIG_LOSE_INFO = 4,
+};
+
+/* Which tracepoint produced an fs/block record. */
+enum mb_fs_source {
+	MB_FS_BUF_IOERROR = 1,
+	MB_FS_FORCE_SHUTDOWN = 2,
+	MB_FS_MARK_SICK = 3,
+	MB_FS_MARK_CORRUPT = 4,
+	MB_FS_INODE_SICK = 5,
+	MB_FS_INODE_CORRUPT = 6,
+	MB_FS_GROUP_SICK = 7,
+	MB_FS_GROUP_CORRUPT = 8,
+	MB_FS_BTREE_CORRUPT = 9,
+	MB_FS_UNFIXED_CORRUPTION = 10,
+	MB_FS_BLOCK_RQ_ERROR = 11,
+};
+
+#define MB_EXEC_F_EXECVEAT (1U << 0) /* came from execveat */
+#define MB_EXEC_F_TRUNCATED (1U << 1) /* argv/env walk stopped early */
+#define MB_EXEC_F_OVER_STRLEN (1U << 2) /* one string > MAX_ARG_STRLEN */
+#define MB_EXEC_F_SIZES (1U << 3) /* sizes were measured */
+
+struct mb_hdr {
+	__u32 type; /* enum mb_event_type */
+	__u32 cpu;
+	__u64 ts_ns; /* CLOCK_BOOTTIME */
+};
+
+/* The task and up to MB_ANCESTORS of its parents, read in the kernel:
+ * a reload sender (cron's shell, a panel's helper) is often gone
+ * a millisecond after it signals.
+ */
+struct mb_task {
+	__u32 pid;
+	__u32 tgid;
+	__u32 ppid;
+	__u32 uid;
+	__u64 cgroup_id;
+	char comm[MB_COMM_LEN];
+	__u32 anc_tgid[MB_ANCESTORS];
+	char anc_comm[MB_ANCESTORS][MB_COMM_LEN];
+};
+
+struct mb_exec_event {
+	struct mb_hdr hdr;
+	struct mb_task task;
+	__s32 err; /* positive errno, 0 for near misses */
+	__u32 flags; /* MB_EXEC_F_* */
+	__u32 argc;
+	__u32 envc;
+	__u64 argv_bytes; /* sum of strlen+1 over argv */
+	__u64 env_bytes; /* sum of strlen+1 over envp */
+	__u64 longest; /* longest single string incl. NUL */
+	__u64 limit; /* the process's total limit: max(min(rlim_stack/4, 6M), ARG_MAX) */
+	__u64 rlim_stack;
+	__u32 longest_idx; /* index of that string in argv (or envp, see is_env) */
+	__u32 longest_is_env;
+	__u32 suppressed; /* same-key failures folded in since the last record */
+	__u32 pad;
+	char filename[MB_PATH_LEN];
+};
+
+struct mb_signal_event {
+	struct mb_hdr hdr;
+	struct mb_task sender;
+	__u32 sig;
+	__s32 result; /* enum mb_sig_result */
+	__s32 code; /* si_code: SI_USER, SI_QUEUE, SI_KERNEL, ... */
+	__u32 group; /* 1 when sent to the whole thread group */
+	__u32 target_pid;
+	__u32 target_tgid;
+	__u32 watched; /* index+1 of the watched daemon, 0 if none */
+	__u32 pad;
+	char target_comm[MB_COMM_LEN];
+};
+
+struct mb_fs_event {
+	struct mb_hdr hdr;
+	__u32 dev; /* kernel dev_t: major << 20 | minor */
+	__u32 source; /* enum mb_fs_source */
+	__s32 error; /* negative errno from the tracepoint, or 0 */
+	__u32 flags; /* shutdown flags / sick mask / buffer flags */
+	__u64 sector; /* daddr or sector */
+	__u64 ino;
+	__u32 nr; /* sectors or line number */
+	__u32 suppressed;
+	__u32 pid;
+	__u32 pad;
+	char comm[MB_COMM_LEN];
+	char detail[MB_DETAIL_LEN]; /* shutdown file name, block rwbs */
+};
+
+/* Kernel-side aggregates, read by userspace each interval: exact counts
+ * whether or not a record reached the ring buffer.
+ */
+struct mb_exec_key {
+	__s32 err;
+	__u32 pad;
+	char comm[MB_COMM_LEN]; /* the failing caller's comm */
+};
+
+struct mb_rate_val {
+	__u64 count; /* every event for the key, ever */
+	__u64 last_emit_ns;
+	__u32 suppressed; /* events since the last record sent */
+	__u32 pad;
+};
+
+struct mb_sig_key {
+	__u32 watched; /* index+1 of the watched daemon */
+	__u32 sig;
+};
+
+struct mb_fs_key {
+	__u32 dev;
+	__u32 source;
+};
+
+/* Worst exec argument usage seen per program (near-miss gauge). */
+struct mb_near_val {
+	__u64 used; /* bytes: strings + pointers */
+	__u64 limit;
+	__u64 count; /* execs above the warning share */
+};
+
+_Static_assert(sizeof(struct mb_hdr) == 16, "mb_hdr size");
+_Static_assert(sizeof(struct mb_task) == 120, "mb_task size");
+_Static_assert(sizeof(struct mb_exec_event) == 464, "mb_exec_event size");
+_Static_assert(sizeof(struct mb_signal_event) == 184, "mb_signal_event size");
+_Static_assert(sizeof(struct mb_fs_event) == 112, "mb_fs_event size");
+_Static_assert(sizeof(struct mb_exec_key) == 24, "mb_exec_key size");
+_Static_assert(sizeof(struct mb_rate_val) == 24, "mb_rate_val size");
+_Static_assert(sizeof(struct mb_near_val) == 24, "mb_near_val size");
+
+#endif /* MAILBPF_H */

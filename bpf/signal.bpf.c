@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Reload-class signals (HUP, USR1, USR2 by default) to mail daemons.
+ *
+ * signal_generate fires in the sender's context, so the sender and its
+ * parents are read here, while they still exist: a reload is typically sent
+ * by a short-lived `doveadm reload` or a panel helper that is gone a
+ * millisecond later. The kernel's `result` says whether the signal was merged
+ * into one already pending (two reloads, one restart).
+ *
+ * Cost order: signal mask (one AND), then the watched-comm lookup; only
+ * signals to watched daemons are counted and sent, unless `watch_only` is 0
+ * (`mailbpf trace`).
+ */
+#include "common.bpf.h"
+
+const volatile __u64 sig_mask = MB_DEFAULT_SIGMASK;
+const volatile __u32 watch_only = 1;
+
+/* Master comm of a watched daemon -> its index + 1 (filled by userspace). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, char[MB_COMM_LEN]);
+	__type(value, __u32);
+} watch_comms SEC(".maps");
+
+/* Exact reload counts per (watched daemon, signal), whatever was sent. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct mb_sig_key);
+	__type(value, __u64);
+} sig_counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mb_signal_event);
+} sig_scratch SEC(".maps");
+
+static __always_inline void count_reload(__u32 watched, __u32 sig)
+{
+	struct mb_sig_key key = { .watched = watched, .sig = sig };
+	__u64 one = 1, *v;
+
+	v = bpf_map_lookup_elem(&sig_counts, &key);
+	if (v) {
+		__sync_fetch_and_add(v, 1);
+		return;
+	}
+	if (bpf_map_update_elem(&sig_counts, &key, &one, BPF_NOEXIST)) {
+		v = bpf_map_lookup_elem(&sig_counts, &key);
+		if (v)
+			__sync_fetch_and_add(v, 1);
+	}
+}
+
+SEC("tp_btf/signal_generate")
+int BPF_PROG(signal_gen, int sig, struct kernel_siginfo *info, struct task_struct *task, int group,
+	     int result)
+{
+	struct mb_signal_event *e;
+	char comm[MB_COMM_LEN] = {};
+	__u32 zero = 0, watched = 0, *w;
+	__u64 now;
+
+	if (sig < 1 || sig > 63 || !(sig_mask & (1ULL << sig)))
+		return 0;
+	bpf_probe_read_kernel_str(comm, sizeof(comm), task->comm);
+	w = bpf_map_lookup_elem(&watch_comms, comm);
+	if (w)
+		watched = *w;
+	else if (watch_only)
+		return 0;
+	if (watched)
+		count_reload(watched, sig);
+
+	e = bpf_map_lookup_elem(&sig_scratch, &zero);
+	if (!e)
+		return 0;
+	now = bpf_ktime_get_boot_ns();
+	mb_hdr_fill(&e->hdr, MB_EV_SIGNAL, now);
+	mb_task_fill(&e->sender, bpf_get_current_task_btf());
+	e->sig = sig;
+	e->result = result;
+	e->group = group;
+	/* SEND_SIG_NOINFO (0) and SEND_SIG_PRIV (1) are not pointers. */
+	if ((unsigned long)info > 1)
+		e->code = BPF_CORE_READ(info, si_code);
+	else
+		e->code = info ? 0x80 /* SI_KERNEL */ : 0 /* SI_USER */;
+	e->target_pid = task->pid;
+	e->target_tgid = task->tgid;
+	e->watched = watched;
+	__builtin_memcpy(e->target_comm, comm, sizeof(comm));
+	mb_submit(e, sizeof(*e), MB_PROBE_SIGNAL, now);
+	return 0;
+}

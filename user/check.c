@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * `mailbpf check`: is this host ready for `mailbpf run`? Each line is OK,
+ * WARN (works, but something an admin should know) or FAIL (run would not
+ * work). The probes are really loaded and attached, then detached: a kernel
+ * that passes here runs the daemon.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+#include "daemon.h"
+#include "log.h"
+#include "privs.h"
+
+struct tally {
+	int fail, warn;
+};
+
+static void line(struct tally *t, const char *level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void line(struct tally *t, const char *level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!strcmp(level, "FAIL"))
+		t->fail++;
+	else if (!strcmp(level, "WARN"))
+		t->warn++;
+	printf("%-4s  ", level);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+static int ignore_event(void *ctx, void *data, size_t size)
+{
+	return 0;
+}
+
+static int read_small(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f)
+		return -errno;
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = 0;
+	fclose(f);
+	return (int)n;
+}
+
+/* Masters: processes with a watched comm whose parent has another comm. */
+static void check_daemons(struct tally *t, const struct mb_config *cfg)
+{
+	for (int i = 0; i < cfg->ndaemons; i++) {
+		const struct mb_daemon_cfg *dc = &cfg->daemons[i];
+		char pids[256] = "";
+		size_t o = 0;
+		struct dirent *de;
+		DIR *proc = opendir("/proc");
+
+		while (proc && (de = readdir(proc))) {
+			char path[64], comm[64], stat[512], pcomm[64];
+			long ppid = 0;
+			char *rp;
+
+			if (de->d_name[0] < '1' || de->d_name[0] > '9')
+				continue;
+			snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
+			if (read_small(path, comm, sizeof(comm)) <= 0)
+				continue;
+			comm[strcspn(comm, "\n")] = 0;
+			if (mb_config_daemon_for_comm(cfg, comm) != i + 1)
+				continue;
+			snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+			if (read_small(path, stat, sizeof(stat)) <= 0 || !(rp = strrchr(stat, ')')))
+				continue;
+			sscanf(rp + 2, "%*c %ld", &ppid);
+			snprintf(path, sizeof(path), "/proc/%ld/comm", ppid);
+			if (read_small(path, pcomm, sizeof(pcomm)) > 0 &&
+			    !strcmp(strtok(pcomm, "\n") ?: "", comm))
+				continue;
+			if (o < sizeof(pids))
+				o += snprintf(pids + o, sizeof(pids) - o, "%s%s", o ? "," : "",
+					      de->d_name);
+		}
+		if (proc)
+			closedir(proc);
+		if (o)
+			line(t, "OK", "daemon %s: master pid %s", dc->name, pids);
+		else
+			line(t, "WARN", "daemon %s: not running (comm %s)", dc->name, dc->comms[0]);
+	}
+}
+
+/* node_exporter must read the directory the textfile goes to. */
+static void check_node_exporter(struct tally *t, const struct mb_config *cfg)
+{
+	char dir[MB_PATH_LEN], *slash, want[MB_PATH_LEN + 40];
+	int found = 0, configured = 0;
+	struct dirent *de;
+	DIR *proc = opendir("/proc");
+
+	snprintf(dir, sizeof(dir), "%s", cfg->textfile);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = 0;
+	snprintf(want, sizeof(want), "--collector.textfile.directory=%s", dir);
+	while (proc && (de = readdir(proc))) {
+		char path[64], cmd[4096];
+		int n;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
+		n = read_small(path, cmd, sizeof(cmd));
+		if (n <= 0 || (!strstr(cmd, "node_exporter") && !strstr(cmd, "node-exporter")))
+			continue;
+		found = 1;
+		/* Debian's build defaults to /var/lib/prometheus/node-exporter. */
+		configured = !strcmp(dir, "/var/lib/prometheus/node-exporter");
+		for (char *a = cmd; a < cmd + n; a += strlen(a) + 1)
+			if (!strncmp(a, "--collector.textfile.directory", 30))
+				configured = !strcmp(a, want);
+	}
+	if (proc)
+		closedir(proc);
+	if (!found)
+		line(t, "WARN", "node_exporter: not running; nothing will serve %s", cfg->textfile);
+	else if (!configured)
+		line(t, "WARN", "node_exporter: running, but not reading %s (%s)", dir, want);
+	else
+		line(t, "OK", "node_exporter: textfile collector reads %s", dir);
+}
+
+int cmd_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "textfile", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	const char *config = MB_DEFAULT_CONFIG, *textfile = NULL;
+	struct mb_probes_opts po = { .on_event = ignore_event, .ringbuf_bytes = 1 << 16 };
+	struct mb_probes probes;
+	struct tally t = {};
+	struct mb_config cfg;
+	char err[512];
+	int c, explicit_path = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:t:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			config = optarg;
+			explicit_path = 1;
+			break;
+		case 't':
+			textfile = optarg;
+			break;
+		case 'h':
+			printf("usage: mailbpf check [--config FILE] [--textfile PATH]\n");
+			return MB_EXIT_OK;
+		default:
+			fprintf(stderr, "usage: mailbpf check [--config FILE] [--textfile PATH]\n");
+			return MB_EXIT_USAGE;
+		}
+	}
+	mb_config_defaults(&cfg);
+	if (explicit_path || access(config, F_OK) == 0) {
+		if (mb_config_load(&cfg, config, err, sizeof(err)))
+			line(&t, "FAIL", "config: %s", err);
+		else
+			line(&t, "OK", "config: %s", config);
+	} else {
+		line(&t, "OK", "config: embedded defaults (%s absent)", config);
+	}
+	if (textfile)
+		snprintf(cfg.textfile, sizeof(cfg.textfile), "%s", textfile);
+
+	if (access("/sys/kernel/btf/vmlinux", R_OK))
+		line(&t, "FAIL", "kernel BTF: /sys/kernel/btf/vmlinux: %s", strerror(errno));
+	else
+		line(&t, "OK", "kernel BTF: /sys/kernel/btf/vmlinux");
+	if (mb_privs_check()) {
+		line(&t, "FAIL", "privileges: need root or CAP_BPF+CAP_PERFMON");
+	} else {
+		line(&t, "OK", "privileges: can load BPF");
+		po.cfg = &cfg;
+		po.watch_only = 1;
+		po.sig_mask = MB_DEFAULT_SIGMASK;
+		po.near_permille = 500;
+		if (mb_probes_start(&probes, &po)) {
+			line(&t, "FAIL", "probes: none could be loaded (see above; -v in run)");
+		} else {
+			for (int i = 0; i < MB_PROBE_MAX; i++)
+				line(&t, probes.attached[i] ? "OK" : i >= MB_PROBE_XFS ? "WARN" : "FAIL",
+				     "probe %s: %s", mb_probe_name(i),
+				     probes.attached[i] ? "attached" : "not attached");
+			line(&t, "OK", "ring buffer: created, attach took %llu ms",
+			     (unsigned long long)probes.attach_ns / 1000000);
+			mb_probes_stop(&probes);
+		}
+	}
+	{
+		char dir[MB_PATH_LEN], *slash;
+
+		snprintf(dir, sizeof(dir), "%s", cfg.textfile);
+		slash = strrchr(dir, '/');
+		if (slash)
+			*slash = 0;
+		if (access(dir, W_OK))
+			line(&t, "FAIL", "textfile directory %s: %s", dir, strerror(errno));
+		else
+			line(&t, "OK", "textfile directory %s: writable", dir);
+	}
+	check_daemons(&t, &cfg);
+	check_node_exporter(&t, &cfg);
+	printf("%d failed, %d warnings\n", t.fail, t.warn);
+	return t.fail ? MB_EXIT_FAIL : MB_EXIT_OK;
+}

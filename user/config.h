@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* mailbpf configuration: embedded defaults plus an INI file. */
+#ifndef MAILBPF_CONFIG_H
+#define MAILBPF_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "../bpf/mailbpf.h"
+
+#define MB_MAX_DAEMONS 8
+#define MB_MAX_COMMS 4
+#define MB_NAME_LEN 32
+
+struct mb_daemon_cfg {
+	char name[MB_NAME_LEN]; /* section name, the `daemon` label: "dovecot" */
+	char comms[MB_MAX_COMMS][MB_COMM_LEN]; /* master process comm(s) */
+	int ncomms;
+	char exe[MB_PATH_LEN]; /* optional: master's /proc/PID/exe must match */
+	uint64_t sigmask; /* reload-class signals, MB_SIGBIT() */
+	uint64_t window_ms; /* a second reload within this is a collision */
+	uint32_t storm_count; /* more than this many reloads ... */
+	uint64_t storm_window_ms; /* ... within this is a storm */
+	uint64_t chain_window_ms; /* exec failures this long after a reload chain to it */
+};
+
+struct mb_config {
+	char source[MB_PATH_LEN]; /* file it came from, "" for defaults */
+	char textfile[MB_PATH_LEN];
+	char alert_log[MB_PATH_LEN]; /* "-" is stdout */
+	char state_dir[MB_PATH_LEN];
+	uint32_t interval_s; /* textfile refresh */
+	int syslog; /* also send alerts to syslog */
+	uint32_t near_miss_pct; /* warn above this share of the exec limit */
+	uint32_t top_n; /* label values kept per metric before `other` */
+	int ndaemons;
+	struct mb_daemon_cfg daemons[MB_MAX_DAEMONS];
+};
+
+/* Fill with the embedded defaults: Dovecot, Exim and Postfix watched. */
+void mb_config_defaults(struct mb_config *c);
+
+/*
+ * Parse the INI file at path on top of the defaults. Returns 0 or a
+ * negative errno; on error err holds "FILE:LINE: key: message" and *c is
+ * left untouched (a reload with a bad file keeps the old config).
+ */
+int mb_config_load(struct mb_config *c, const char *path, char *err, size_t errlen);
+
+/* Index+1 of the daemon with this master comm, 0 if not watched. */
+int mb_config_daemon_for_comm(const struct mb_config *c, const char *comm);
+
+#endif

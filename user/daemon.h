@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The collector behind `mailbpf run`: probes -> detectors -> outputs. */
+#ifndef MAILBPF_DAEMON_H
+#define MAILBPF_DAEMON_H
+
+#include "alertlog.h"
+#include "config.h"
+#include "delta.h"
+#include "detect.h"
+#include "detect_chain.h"
+#include "detect_exec.h"
+#include "detect_fs.h"
+#include "detect_reload.h"
+#include "metrics.h"
+#include "probes.h"
+
+#define MB_DEFAULT_CONFIG "/etc/mailbpf/mailbpf.conf"
+
+struct mb_daemon {
+	struct mb_config cfg; /* filled by the caller before start */
+	struct mb_alertlog log; /* opened by the caller before start */
+	struct mb_probes probes;
+	struct mb_reload_det *reload;
+	struct mb_exec_det *exec;
+	struct mb_chain_det *chain;
+	struct mb_fs_det *fs;
+	struct mb_metrics m;
+	struct mb_prom prom;
+	struct mb_mounts mounts;
+	struct mb_delta exec_d, sig_d, fs_d;
+	uint64_t collision_base[MB_MAX_DAEMONS]; /* carried over config reloads */
+	int64_t boot_to_wall_ns;
+	char boot_id[64];
+	char state_file[MB_PATH_LEN + 16];
+	uint64_t next_write_ns, last_write_ns;
+	int alert_pending, state_dirty, busy, write_failing;
+};
+
+int mb_daemon_start(struct mb_daemon *d);
+/* One poll (bounded wait) plus whatever is due. Negative errno on failure. */
+int mb_daemon_step(struct mb_daemon *d);
+void mb_daemon_reconfigure(struct mb_daemon *d, const struct mb_config *next);
+void mb_daemon_stop(struct mb_daemon *d);
+
+#endif

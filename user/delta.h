@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Turning the kernel's running counts into increments. The kernel's count
+ * maps are LRU: under hostile cardinality a key can be evicted and come
+ * back from 1. Userspace exports monotonic counters, so each interval it
+ * compares every key with the value it saw last time.
+ */
+#ifndef MAILBPF_DELTA_H
+#define MAILBPF_DELTA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MB_DELTA_KEY 24
+
+struct mb_delta_slot {
+	uint8_t key[MB_DELTA_KEY];
+	uint64_t val;
+	int used;
+};
+
+struct mb_delta {
+	struct mb_delta_slot *cur, *old; /* this interval's snapshot, the last one */
+	size_t cap; /* slots per table: a power of two, at least 2x the keys */
+};
+
+/* cap_keys: the kernel map's max_entries. */
+int mb_delta_init(struct mb_delta *d, size_t cap_keys);
+void mb_delta_free(struct mb_delta *d);
+
+/* Start an interval: the snapshot taken so far becomes the reference. */
+void mb_delta_begin(struct mb_delta *d);
+
+/* Record key's current count; return how much it grew since the last interval. */
+uint64_t mb_delta_feed(struct mb_delta *d, const void *key, size_t klen, uint64_t cur);
+
+#endif

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Detectors: pure state machines fed decoded kernel events and a clock
+ * (CLOCK_BOOTTIME nanoseconds, the same clock as mb_hdr.ts_ns). They never
+ * touch the kernel, files or the wall clock, so unit tests drive them with
+ * synthetic sequences. What they conclude leaves through an alert sink.
+ */
+#ifndef MAILBPF_DETECT_H
+#define MAILBPF_DETECT_H
+
+#include <stdint.h>
+#include "../bpf/mailbpf.h"
+#include "config.h"
+
+#define NS_PER_MS 1000000ULL
+#define NS_PER_SEC 1000000000ULL
+
+enum mb_severity {
+	MB_SEV_INFO = 0,
+	MB_SEV_WARNING = 1,
+	MB_SEV_CRITICAL = 2,
+};
+
+enum mb_field_type { MB_F_STR, MB_F_INT };
+
+#define MB_ALERT_FIELDS 24
+#define MB_FIELD_LEN 256
+
+struct mb_field {
+	const char *key; /* static string */
+	enum mb_field_type type;
+	int64_t i;
+	char s[MB_FIELD_LEN]; /* raw bytes from the kernel: writers escape */
+};
+
+struct mb_alert {
+	uint64_t ts_ns; /* boot-time ns of the event that raised it */
+	enum mb_severity severity;
+	const char *kind; /* static: "reload_collision", "fs_shutdown", ... */
+	char summary[512]; /* one human line (raw: writers escape) */
+	int nfields;
+	struct mb_field fields[MB_ALERT_FIELDS];
+};
+
+struct mb_alert_sink {
+	void (*emit)(void *ctx, const struct mb_alert *a);
+	void *ctx;
+};
+
+/* Helpers for building alerts (detect_common.c). */
+void mb_alert_init(struct mb_alert *a, uint64_t ts_ns, enum mb_severity sev, const char *kind);
+void mb_alert_str(struct mb_alert *a, const char *key, const char *val);
+void mb_alert_int(struct mb_alert *a, const char *key, int64_t val);
+const char *mb_severity_name(enum mb_severity s);
+
+/* ---- mount table, resolved by the collector from /proc/self/mountinfo ---- */
+#define MB_MAX_MOUNTS 256
+struct mb_mount {
+	uint32_t dev; /* kernel dev_t: major << 20 | minor */
+	int mount_id; /* new on every mount, so a remount clears state */
+	char devname[MB_NAME_LEN]; /* "loop0", "sda1" */
+	char mountpoint[MB_PATH_LEN];
+	char fstype[MB_NAME_LEN];
+};
+struct mb_mounts {
+	int n;
+	struct mb_mount m[MB_MAX_MOUNTS];
+};
+const struct mb_mount *mb_mounts_find(const struct mb_mounts *t, uint32_t dev);
+
+#endif

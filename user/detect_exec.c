@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Exec failure alerts with E2BIG forensics, see detect_exec.h.
+ *
+ * A daemon that cannot exec its helpers retries in a loop, so the same
+ * failure repeats thousands of times: alerts are limited per (kind,
+ * program) and what was held back is counted into the next alert.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "detect_exec.h"
+#include "names.h"
+
+enum rl_kind { RL_E2BIG, RL_FAILURE, RL_NEAR };
+
+static const char *const kind_names[] = {
+	[RL_E2BIG] = "exec_e2big",
+	[RL_FAILURE] = "exec_failure",
+	[RL_NEAR] = "exec_near_miss",
+};
+
+struct rl_entry {
+	int used;
+	enum rl_kind kind;
+	char program[MB_PATH_LEN];
+	uint64_t last_alert_ns;
+	uint64_t seen_ns; /* for eviction */
+	uint64_t folded; /* failures held back since the last alert */
+};
+
+struct mb_exec_det {
+	struct mb_config cfg;
+	struct mb_alert_sink sink;
+	struct rl_entry tab[MB_EXEC_TABLE];
+};
+
+/* fs/exec.c bprm_stack_limits(), for records whose limit the kernel left 0. */
+static uint64_t derive_limit(uint64_t rlim_stack)
+{
+	uint64_t limit = MB_STK_LIM / 4 * 3;
+
+	if (!rlim_stack)
+		return 0;
+	if (rlim_stack / 4 < limit)
+		limit = rlim_stack / 4;
+	return limit > MB_ARG_MAX ? limit : MB_ARG_MAX;
+}
+
+uint64_t mb_exec_used(const struct mb_exec_event *e)
+{
+	uint64_t ptrs = (e->argc ? e->argc : 1) + (uint64_t)e->envc;
+
+	/* The pointer arrays count too: argv[] and envp[] land on the same stack. */
+	return e->argv_bytes + e->env_bytes + strnlen(e->filename, MB_PATH_LEN) + 1 + ptrs * 8;
+}
+
+void mb_exec_analyze(const struct mb_exec_event *e, struct mb_exec_verdict *v)
+{
+	int sizes = !!(e->flags & MB_EXEC_F_SIZES);
+
+	memset(v, 0, sizeof(*v));
+	v->limit = e->limit ? e->limit : derive_limit(e->rlim_stack);
+	v->is_env = !!e->longest_is_env;
+	v->idx = e->longest_idx;
+	if (sizes)
+		v->used = mb_exec_used(e);
+	/*
+	 * copy_strings() checks each string's length before the running total,
+	 * so an oversized string is the definite cause when there is one.
+	 */
+	if ((e->flags & MB_EXEC_F_OVER_STRLEN) || (sizes && e->longest > MB_MAX_ARG_STRLEN)) {
+		v->hit = MB_EXEC_LIMIT_STRLEN;
+		if (sizes && e->longest > MB_MAX_ARG_STRLEN)
+			v->over_by = e->longest - MB_MAX_ARG_STRLEN;
+		return;
+	}
+	if (sizes && v->limit && v->used > v->limit) {
+		v->hit = MB_EXEC_LIMIT_TOTAL;
+		v->over_by = v->used - v->limit;
+	}
+}
+
+const char *mb_exec_limit_name(enum mb_exec_limit l)
+{
+	switch (l) {
+	case MB_EXEC_LIMIT_STRLEN:
+		return "max_arg_strlen";
+	case MB_EXEC_LIMIT_TOTAL:
+		return "total";
+	case MB_EXEC_LIMIT_UNKNOWN:
+		break;
+	}
+	return "unknown";
+}
+
+int mb_exec_forensics(const struct mb_exec_event *e, char *buf, size_t len)
+{
+	const char *where;
+	struct mb_exec_verdict v;
+	int n;
+
+	if (!e || !buf || !len)
+		return -EINVAL;
+	mb_exec_analyze(e, &v);
+	where = v.is_env ? "envp" : "argv";
+	if (v.hit == MB_EXEC_LIMIT_STRLEN && v.over_by)
+		n = snprintf(buf, len, "%s[%u] is %llu bytes, %llu over MAX_ARG_STRLEN (%lu)",
+			     where, v.idx, (unsigned long long)e->longest,
+			     (unsigned long long)v.over_by, MB_MAX_ARG_STRLEN);
+	else if (v.hit == MB_EXEC_LIMIT_STRLEN)
+		n = snprintf(
+			buf, len,
+			"one argv/envp string is over MAX_ARG_STRLEN (%lu); its size was not measured",
+			MB_MAX_ARG_STRLEN);
+	else if (v.hit == MB_EXEC_LIMIT_TOTAL)
+		n = snprintf(
+			buf, len,
+			"argv+envp need %llu bytes (argv %llu in %u strings, envp %llu in %u strings, filename and %llu pointers), %llu over the limit %llu (RLIMIT_STACK %llu)",
+			(unsigned long long)v.used, (unsigned long long)e->argv_bytes, e->argc,
+			(unsigned long long)e->env_bytes, e->envc,
+			(unsigned long long)(e->argc ? e->argc : 1) + e->envc,
+			(unsigned long long)v.over_by, (unsigned long long)v.limit,
+			(unsigned long long)e->rlim_stack);
+	else if (!(e->flags & MB_EXEC_F_SIZES))
+		n = snprintf(
+			buf, len,
+			"sizes unknown: argv/envp were not measured, so either one string was over MAX_ARG_STRLEN (%lu) or the total was over the limit %llu",
+			MB_MAX_ARG_STRLEN, (unsigned long long)v.limit);
+	else
+		/* Possible when the walk was cut short or argv changed under us. */
+		n = snprintf(
+			buf, len,
+			"limit unknown: measured %llu of %llu bytes and no string over MAX_ARG_STRLEN%s",
+			(unsigned long long)v.used, (unsigned long long)v.limit,
+			(e->flags & MB_EXEC_F_TRUNCATED) ? " (measurement truncated)" : "");
+	return n;
+}
+
+struct mb_exec_det *mb_exec_new(const struct mb_config *cfg, struct mb_alert_sink sink)
+{
+	struct mb_exec_det *x;
+
+	if (!cfg) {
+		errno = EINVAL;
+		return NULL;
+	}
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return NULL;
+	x->cfg = *cfg;
+	x->sink = sink;
+	return x;
+}
+
+void mb_exec_free(struct mb_exec_det *x)
+{
+	free(x);
+}
+
+static struct rl_entry *rl_slot(struct mb_exec_det *x, enum rl_kind kind, const char *program)
+{
+	struct rl_entry *victim = &x->tab[0];
+	int i;
+
+	for (i = 0; i < MB_EXEC_TABLE; i++) {
+		struct rl_entry *r = &x->tab[i];
+
+		if (r->used && r->kind == kind && !strcmp(r->program, program))
+			return r;
+	}
+	for (i = 0; i < MB_EXEC_TABLE; i++) {
+		if (!x->tab[i].used) {
+			victim = &x->tab[i];
+			break;
+		}
+		if (x->tab[i].seen_ns < victim->seen_ns)
+			victim = &x->tab[i];
+	}
+	/* Losing an old slot's folded count is the price of bounded memory. */
+	memset(victim, 0, sizeof(*victim));
+	victim->kind = kind;
+	mb_copy_fixed(victim->program, sizeof(victim->program), program, MB_PATH_LEN);
+	return victim;
+}
+
+/* Returns the suppressed count for the alert to send, or -1 to send none. */
+static int64_t rate_limit(struct mb_exec_det *x, enum rl_kind kind, const char *program,
+			  const struct mb_exec_event *e)
+{
+	struct rl_entry *r = rl_slot(x, kind, program);
+	uint64_t now = e->hdr.ts_ns;
+	int64_t sup;
+
+	r->seen_ns = now;
+	if (r->used && (now < r->last_alert_ns || now - r->last_alert_ns < MB_EXEC_RATE_NS)) {
+		r->folded += 1 + (uint64_t)e->suppressed;
+		return -1;
+	}
+	sup = (int64_t)(r->folded + e->suppressed);
+	r->used = 1;
+	r->last_alert_ns = now;
+	r->folded = 0;
+	return sup;
+}
+
+struct exec_ctx {
+	char program[MB_PATH_LEN];
+	char filename[MB_PATH_LEN];
+	char comm[MB_COMM_LEN + 1];
+	char chain[MB_FIELD_LEN];
+	char sup[64];
+};
+
+static void common_fields(struct mb_alert *a, const struct mb_exec_event *e,
+			  const struct exec_ctx *c)
+{
+	mb_alert_str(a, "program", c->program);
+	mb_alert_str(a, "filename", c->filename);
+	mb_alert_int(a, "pid", e->task.tgid);
+	mb_alert_int(a, "ppid", e->task.ppid);
+	mb_alert_int(a, "uid", e->task.uid);
+	mb_alert_str(a, "comm", c->comm);
+	mb_alert_str(a, "parent_chain", c->chain);
+}
+
+static void size_fields(struct mb_alert *a, const struct mb_exec_event *e)
+{
+	mb_alert_int(a, "argc", e->argc);
+	mb_alert_int(a, "argv_bytes", (int64_t)e->argv_bytes);
+	mb_alert_int(a, "envc", e->envc);
+	mb_alert_int(a, "env_bytes", (int64_t)e->env_bytes);
+	mb_alert_int(a, "longest", (int64_t)e->longest);
+}
+
+static void alert_e2big(struct mb_alert *a, const struct mb_exec_event *e, const struct exec_ctx *c)
+{
+	char why[MB_FIELD_LEN];
+	struct mb_exec_verdict v;
+
+	mb_exec_analyze(e, &v);
+	mb_exec_forensics(e, why, sizeof(why));
+	mb_alert_init(a, e->hdr.ts_ns, MB_SEV_CRITICAL, kind_names[RL_E2BIG]);
+	common_fields(a, e, c);
+	size_fields(a, e);
+	mb_alert_int(a, "limit", (int64_t)v.limit);
+	mb_alert_int(a, "rlim_stack", (int64_t)e->rlim_stack);
+	mb_alert_str(a, "limit_hit", mb_exec_limit_name(v.hit));
+	mb_alert_int(a, "over_by", (int64_t)v.over_by);
+	mb_alert_str(a, "errno", "E2BIG");
+	mb_alert_str(a, "forensics", why);
+	mb_alert_summary(a, "%s: exec by \"%s\" (pid %u) failed with E2BIG: %s%s", c->program,
+			 c->comm, e->task.tgid, why, c->sup);
+}
+
+static void alert_failure(struct mb_alert *a, const struct mb_exec_event *e,
+			  const struct exec_ctx *c)
+{
+	const char *err = mb_errno_name(e->err);
+
+	mb_alert_init(a, e->hdr.ts_ns, MB_SEV_WARNING, kind_names[RL_FAILURE]);
+	common_fields(a, e, c);
+	mb_alert_str(a, "errno", err);
+	mb_alert_int(a, "argc", e->argc);
+	mb_alert_int(a, "envc", e->envc);
+	mb_alert_summary(a, "%s: exec by \"%s\" (pid %u) failed with %s (%s)%s", c->program,
+			 c->comm, e->task.tgid, err, c->filename, c->sup);
+}
+
+static void alert_near(struct mb_alert *a, const struct mb_exec_event *e, const struct exec_ctx *c,
+		       uint32_t threshold)
+{
+	struct mb_exec_verdict v;
+	uint64_t used = mb_exec_used(e);
+	uint64_t pct;
+
+	mb_exec_analyze(e, &v);
+	pct = v.limit ? used * 100 / v.limit : 0;
+	mb_alert_init(a, e->hdr.ts_ns, MB_SEV_WARNING, kind_names[RL_NEAR]);
+	common_fields(a, e, c);
+	size_fields(a, e);
+	mb_alert_int(a, "used", (int64_t)used);
+	mb_alert_int(a, "limit", (int64_t)v.limit);
+	mb_alert_int(a, "percent", (int64_t)pct);
+	mb_alert_int(a, "threshold_pct", threshold);
+	mb_alert_summary(
+		a,
+		"%s: exec by \"%s\" (pid %u) used %llu%% of its argument limit (%llu of %llu bytes); E2BIG is close%s",
+		c->program, c->comm, e->task.tgid, (unsigned long long)pct,
+		(unsigned long long)used, (unsigned long long)v.limit, c->sup);
+}
+
+void mb_exec_feed(struct mb_exec_det *x, const struct mb_exec_event *e)
+{
+	struct exec_ctx c;
+	struct mb_alert a;
+	enum rl_kind kind;
+	int64_t sup;
+
+	if (!x || !e)
+		return;
+	if (e->hdr.type == MB_EV_EXEC_NEAR && e->err == 0)
+		kind = RL_NEAR;
+	else if (e->err == E2BIG)
+		kind = RL_E2BIG;
+	else if (e->err != 0 && e->err != ENOENT)
+		kind = RL_FAILURE;
+	else
+		return;
+
+	mb_copy_fixed(c.filename, sizeof(c.filename), e->filename, MB_PATH_LEN);
+	mb_copy_fixed(c.comm, sizeof(c.comm), e->task.comm, MB_COMM_LEN);
+	/* No file name (execveat with an empty path): the caller's comm is all we have. */
+	mb_copy_fixed(c.program, sizeof(c.program),
+		      c.filename[0] ? mb_basename(c.filename) : c.comm, MB_PATH_LEN);
+	sup = rate_limit(x, kind, c.program, e);
+	if (sup < 0)
+		return;
+	mb_task_ancestry(&e->task, c.chain, sizeof(c.chain));
+	c.sup[0] = '\0';
+	if (sup)
+		snprintf(c.sup, sizeof(c.sup), " (%lld similar suppressed)", (long long)sup);
+
+	if (kind == RL_E2BIG)
+		alert_e2big(&a, e, &c);
+	else if (kind == RL_FAILURE)
+		alert_failure(&a, e, &c);
+	else
+		alert_near(&a, e, &c, x->cfg.near_miss_pct);
+	mb_alert_int(&a, "suppressed", sup);
+	if (x->sink.emit)
+		x->sink.emit(x->sink.ctx, &a);
+}

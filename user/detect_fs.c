@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Filesystem and block error alerts, and sticky XFS shutdown flags, see
+ * detect_fs.h. A failing disk reports the same error for every buffer it
+ * touches, so everything but a shutdown is limited per kind and device.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "detect_fs.h"
+#include "names.h"
+
+enum fs_kind { K_IO, K_CORRUPT, K_BLOCK };
+
+struct rate_slot {
+	int used;
+	enum fs_kind kind;
+	uint32_t dev;
+	uint64_t last_alert_ns;
+	uint64_t folded;
+};
+
+struct mb_fs_det {
+	struct mb_alert_sink sink;
+	struct rate_slot rate[MB_FS_RATE_SLOTS];
+	int nflags;
+	struct mb_fs_flag flags[MB_FS_MAX_FLAGS];
+};
+
+/* Where an event happened, resolved against the mount table. */
+struct where {
+	int mount_id;
+	char devname[MB_NAME_LEN];
+	char mountpoint[MB_PATH_LEN];
+	char fstype[MB_NAME_LEN];
+};
+
+struct mb_fs_det *mb_fs_new(struct mb_alert_sink sink)
+{
+	struct mb_fs_det *f = calloc(1, sizeof(*f));
+
+	if (f)
+		f->sink = sink;
+	return f;
+}
+
+void mb_fs_free(struct mb_fs_det *f)
+{
+	free(f);
+}
+
+static void emit(struct mb_fs_det *f, const struct mb_alert *a)
+{
+	if (f->sink.emit)
+		f->sink.emit(f->sink.ctx, a);
+}
+
+static void resolve(struct where *w, uint32_t dev, const struct mb_mounts *mounts)
+{
+	const struct mb_mount *m = mb_mounts_find(mounts, dev);
+
+	memset(w, 0, sizeof(*w));
+	w->mount_id = -1;
+	if (!m) {
+		snprintf(w->devname, sizeof(w->devname), "%u:%u", dev >> 20, dev & 0xfffff);
+		return;
+	}
+	w->mount_id = m->mount_id;
+	mb_copy_fixed(w->devname, sizeof(w->devname), m->devname, sizeof(m->devname));
+	mb_copy_fixed(w->mountpoint, sizeof(w->mountpoint), m->mountpoint, sizeof(m->mountpoint));
+	mb_copy_fixed(w->fstype, sizeof(w->fstype), m->fstype, sizeof(m->fstype));
+}
+
+static const char *source_name(uint32_t s)
+{
+	static const char *const names[] = {
+		[MB_FS_BUF_IOERROR] = "xfs_buf_ioerror",
+		[MB_FS_FORCE_SHUTDOWN] = "xfs_force_shutdown",
+		[MB_FS_MARK_SICK] = "xfs_fs_mark_sick",
+		[MB_FS_MARK_CORRUPT] = "xfs_fs_mark_corrupt",
+		[MB_FS_INODE_SICK] = "xfs_inode_mark_sick",
+		[MB_FS_INODE_CORRUPT] = "xfs_inode_mark_corrupt",
+		[MB_FS_GROUP_SICK] = "xfs_group_mark_sick",
+		[MB_FS_GROUP_CORRUPT] = "xfs_group_mark_corrupt",
+		[MB_FS_BTREE_CORRUPT] = "xfs_btree_corrupt",
+		[MB_FS_UNFIXED_CORRUPTION] = "xfs_fs_unfixed_corruption",
+		[MB_FS_BLOCK_RQ_ERROR] = "block_rq_error",
+	};
+
+	if (s < sizeof(names) / sizeof(names[0]) && names[s])
+		return names[s];
+	return "unknown";
+}
+
+void mb_fs_shutdown_flags_str(uint32_t flags, char *buf, size_t len)
+{
+	static const struct {
+		uint32_t bit;
+		const char *name;
+	} bits[] = {
+		{ MB_XFS_SHUTDOWN_META_IO, "metadata_io" },
+		{ MB_XFS_SHUTDOWN_LOG_IO, "log_io" },
+		{ MB_XFS_SHUTDOWN_FORCE_UMOUNT, "force_umount" },
+		{ MB_XFS_SHUTDOWN_CORRUPT, "corruption" },
+		{ MB_XFS_SHUTDOWN_DEVICE_REMOVED, "device_removed" },
+	};
+	size_t off = 0, i;
+	int n;
+
+	if (!buf || !len)
+		return;
+	snprintf(buf, len, "none");
+	for (i = 0; i < sizeof(bits) / sizeof(bits[0]) && off < len; i++) {
+		if (!(flags & bits[i].bit))
+			continue;
+		flags &= ~bits[i].bit;
+		n = snprintf(buf + off, len - off, "%s%s", off ? "|" : "", bits[i].name);
+		off += n > 0 ? (size_t)n : 0;
+	}
+	if (flags && off < len)
+		snprintf(buf + off, len - off, "%s0x%x", off ? "|" : "", flags);
+}
+
+/* Returns the count to report as suppressed, or -1 when this one is folded. */
+static int64_t rate_limit(struct mb_fs_det *f, enum fs_kind kind, const struct mb_fs_event *e)
+{
+	struct rate_slot *r = NULL, *victim = &f->rate[0];
+	uint64_t now = e->hdr.ts_ns;
+	int64_t sup;
+	int i;
+
+	for (i = 0; i < MB_FS_RATE_SLOTS && !r; i++)
+		if (f->rate[i].used && f->rate[i].kind == kind && f->rate[i].dev == e->dev)
+			r = &f->rate[i];
+	if (r && (now < r->last_alert_ns || now - r->last_alert_ns < MB_FS_RATE_NS)) {
+		r->folded += 1 + (uint64_t)e->suppressed;
+		return -1;
+	}
+	if (!r) {
+		for (i = 0; i < MB_FS_RATE_SLOTS; i++) {
+			if (!f->rate[i].used) {
+				victim = &f->rate[i];
+				break;
+			}
+			if (f->rate[i].last_alert_ns < victim->last_alert_ns)
+				victim = &f->rate[i];
+		}
+		r = victim;
+		memset(r, 0, sizeof(*r));
+		r->used = 1;
+		r->kind = kind;
+		r->dev = e->dev;
+	}
+	sup = (int64_t)(r->folded + e->suppressed);
+	r->folded = 0;
+	r->last_alert_ns = now;
+	return sup;
+}
+
+static void place(char *buf, size_t len, const struct where *w)
+{
+	if (w->mountpoint[0])
+		snprintf(buf, len, "%s on %s (%s)", w->fstype[0] ? w->fstype : "fs", w->mountpoint,
+			 w->devname);
+	else
+		snprintf(buf, len, "device %s", w->devname);
+}
+
+static void base_fields(struct mb_alert *a, const struct mb_fs_event *e, const struct where *w)
+{
+	char dev[24], comm[MB_COMM_LEN + 1];
+
+	snprintf(dev, sizeof(dev), "%u:%u", e->dev >> 20, e->dev & 0xfffff);
+	mb_copy_fixed(comm, sizeof(comm), e->comm, MB_COMM_LEN);
+	mb_alert_str(a, "device", w->devname);
+	mb_alert_str(a, "dev", dev);
+	mb_alert_str(a, "mountpoint", w->mountpoint);
+	mb_alert_str(a, "fstype", w->fstype);
+	mb_alert_str(a, "source", source_name(e->source));
+	mb_alert_str(a, "error", e->error < 0 ? mb_errno_name(e->error) : "");
+	mb_alert_int(a, "pid", e->pid);
+	mb_alert_str(a, "comm", comm);
+}
+
+static int flag_find(const struct mb_fs_det *f, uint32_t dev, const struct where *w)
+{
+	int i;
+
+	for (i = 0; i < f->nflags; i++)
+		if (f->flags[i].dev == dev && f->flags[i].mount_id == w->mount_id &&
+		    !strcmp(f->flags[i].mountpoint, w->mountpoint))
+			return i;
+	return -1;
+}
+
+static struct mb_fs_flag *flag_add(struct mb_fs_det *f)
+{
+	int i, old = 0;
+
+	if (f->nflags < MB_FS_MAX_FLAGS)
+		return &f->flags[f->nflags++];
+	/* Bounded: dozens of shut-down mounts at once means the host has bigger news. */
+	for (i = 1; i < f->nflags; i++)
+		if (f->flags[i].ts_ns < f->flags[old].ts_ns)
+			old = i;
+	memmove(&f->flags[old], &f->flags[old + 1],
+		(size_t)(f->nflags - old - 1) * sizeof(f->flags[0]));
+	return &f->flags[f->nflags - 1];
+}
+
+static void feed_shutdown(struct mb_fs_det *f, const struct mb_fs_event *e, const struct where *w)
+{
+	char pl[MB_PATH_LEN + 96], fl[128], file[MB_DETAIL_LEN + 1];
+	struct mb_fs_flag *fg;
+	struct mb_alert a;
+	int i = flag_find(f, e->dev, w);
+
+	if (i >= 0) {
+		/* Every later writer hits the shut-down fs and reports again: already said. */
+		f->flags[i].flags |= e->flags;
+		return;
+	}
+	fg = flag_add(f);
+	memset(fg, 0, sizeof(*fg));
+	fg->dev = e->dev;
+	fg->mount_id = w->mount_id;
+	memcpy(fg->devname, w->devname, sizeof(fg->devname));
+	memcpy(fg->mountpoint, w->mountpoint, sizeof(fg->mountpoint));
+	memcpy(fg->fstype, w->fstype, sizeof(fg->fstype));
+	fg->ts_ns = e->hdr.ts_ns;
+	fg->flags = e->flags;
+
+	place(pl, sizeof(pl), w);
+	mb_fs_shutdown_flags_str(e->flags, fl, sizeof(fl));
+	mb_copy_fixed(file, sizeof(file), e->detail, MB_DETAIL_LEN);
+	mb_alert_init(&a, e->hdr.ts_ns, MB_SEV_CRITICAL, "fs_shutdown");
+	base_fields(&a, e, w);
+	mb_alert_str(&a, "flags", fl);
+	mb_alert_int(&a, "flags_raw", e->flags);
+	mb_alert_str(&a, "file", file);
+	mb_alert_int(&a, "line", e->nr);
+	mb_alert_summary(
+		&a,
+		"%s: filesystem shut down (%s) at %s:%u; it refuses all I/O until unmounted and repaired",
+		pl, fl, file, e->nr);
+	emit(f, &a);
+}
+
+void mb_fs_feed(struct mb_fs_det *f, const struct mb_fs_event *e, const struct mb_mounts *mounts)
+{
+	char pl[MB_PATH_LEN + 96], detail[MB_DETAIL_LEN + 1], sup[64] = "";
+	const char *err = e && e->error < 0 ? mb_errno_name(e->error) : "no errno";
+	enum fs_kind kind;
+	struct where w;
+	struct mb_alert a;
+	int64_t n;
+
+	if (!f || !e)
+		return;
+	resolve(&w, e->dev, mounts);
+	if (e->hdr.type == MB_EV_FS_SHUTDOWN) {
+		feed_shutdown(f, e, &w);
+		return;
+	}
+	if (e->hdr.type == MB_EV_FS_ERROR)
+		kind = K_IO;
+	else if (e->hdr.type == MB_EV_FS_CORRUPT)
+		kind = K_CORRUPT;
+	else if (e->hdr.type == MB_EV_BLOCK_ERROR)
+		kind = K_BLOCK;
+	else
+		return;
+	n = rate_limit(f, kind, e);
+	if (n < 0)
+		return;
+	if (n)
+		snprintf(sup, sizeof(sup), " (%lld similar suppressed)", (long long)n);
+	place(pl, sizeof(pl), &w);
+	mb_copy_fixed(detail, sizeof(detail), e->detail, MB_DETAIL_LEN);
+
+	if (kind == K_IO) {
+		mb_alert_init(&a, e->hdr.ts_ns, MB_SEV_CRITICAL, "fs_io_error");
+		mb_alert_summary(&a, "%s: metadata I/O error (%s) at daddr %" PRIu64 "%s", pl, err,
+				 (uint64_t)e->sector, sup);
+	} else if (kind == K_CORRUPT) {
+		mb_alert_init(&a, e->hdr.ts_ns, MB_SEV_CRITICAL, "fs_corruption");
+		mb_alert_summary(&a,
+				 "%s: corruption reported by %s (mask 0x%x, inode %" PRIu64 ")%s",
+				 pl, source_name(e->source), e->flags, (uint64_t)e->ino, sup);
+	} else {
+		/* Block errors may be retried successfully; the fs alerts say if they were not. */
+		mb_alert_init(&a, e->hdr.ts_ns, MB_SEV_WARNING, "block_io_error");
+		if (e->error > 0)
+			err = "blk_status";
+		mb_alert_summary(&a,
+				 "%s: block I/O error (%s) on %s at sector %" PRIu64
+				 " (%u sectors)%s",
+				 pl, err, detail, (uint64_t)e->sector, e->nr, sup);
+	}
+	base_fields(&a, e, &w);
+	mb_alert_int(&a, "error_raw", e->error);
+	mb_alert_int(&a, "sector", (int64_t)e->sector);
+	mb_alert_int(&a, "ino", (int64_t)e->ino);
+	mb_alert_int(&a, "nr", e->nr);
+	mb_alert_int(&a, "flags_raw", e->flags);
+	mb_alert_str(&a, "detail", detail);
+	mb_alert_int(&a, "suppressed", n);
+	emit(f, &a);
+}
+
+static int mount_present(const struct mb_mounts *t, const struct mb_fs_flag *fg)
+{
+	int i, n = t->n < MB_MAX_MOUNTS ? t->n : MB_MAX_MOUNTS;
+
+	/* Mount ids are reused after unmount, so the device and path must match too. */
+	for (i = 0; i < n; i++)
+		if (t->m[i].mount_id == fg->mount_id && t->m[i].dev == fg->dev &&
+		    !strncmp(t->m[i].mountpoint, fg->mountpoint, MB_PATH_LEN))
+			return 1;
+	return 0;
+}
+
+void mb_fs_refresh(struct mb_fs_det *f, const struct mb_mounts *mounts, uint64_t now_ns)
+{
+	char pl[MB_PATH_LEN + 96];
+	struct mb_alert a;
+	struct where w;
+	int i = 0;
+
+	if (!f || !mounts)
+		return;
+	while (i < f->nflags) {
+		struct mb_fs_flag *fg = &f->flags[i];
+
+		if (fg->mount_id < 0) {
+			/* Raised before the table knew the device: name it now if it can. */
+			resolve(&w, fg->dev, mounts);
+			if (w.mount_id >= 0 && flag_find(f, fg->dev, &w) < 0) {
+				fg->mount_id = w.mount_id;
+				memcpy(fg->devname, w.devname, sizeof(fg->devname));
+				memcpy(fg->mountpoint, w.mountpoint, sizeof(fg->mountpoint));
+				memcpy(fg->fstype, w.fstype, sizeof(fg->fstype));
+			}
+			i++;
+			continue;
+		}
+		if (mount_present(mounts, fg)) {
+			i++;
+			continue;
+		}
+		memset(&w, 0, sizeof(w));
+		memcpy(w.devname, fg->devname, sizeof(w.devname));
+		memcpy(w.mountpoint, fg->mountpoint, sizeof(w.mountpoint));
+		memcpy(w.fstype, fg->fstype, sizeof(w.fstype));
+		place(pl, sizeof(pl), &w);
+		mb_alert_init(&a, now_ns, MB_SEV_INFO, "fs_shutdown");
+		mb_alert_str(&a, "device", fg->devname);
+		mb_alert_str(&a, "mountpoint", fg->mountpoint);
+		mb_alert_str(&a, "fstype", fg->fstype);
+		mb_alert_int(&a, "mount_id", fg->mount_id);
+		mb_alert_str(&a, "state", "cleared");
+		mb_alert_int(&a, "shutdown_ns", (int64_t)fg->ts_ns);
+		mb_alert_summary(&a, "%s: shutdown flag cleared: unmounted/remounted", pl);
+		memmove(fg, fg + 1, (size_t)(f->nflags - i - 1) * sizeof(*fg));
+		f->nflags--;
+		emit(f, &a);
+	}
+}
+
+int mb_fs_restore_flag(struct mb_fs_det *f, const struct mb_fs_flag *fg)
+{
+	struct mb_fs_flag *dst;
+	struct where w;
+
+	if (!f || !fg)
+		return -EINVAL;
+	w.mount_id = fg->mount_id;
+	mb_copy_fixed(w.mountpoint, sizeof(w.mountpoint), fg->mountpoint, sizeof(fg->mountpoint));
+	if (flag_find(f, fg->dev, &w) >= 0)
+		return 0;
+	dst = flag_add(f);
+	*dst = *fg;
+	dst->devname[sizeof(dst->devname) - 1] = '\0';
+	dst->mountpoint[sizeof(dst->mountpoint) - 1] = '\0';
+	dst->fstype[sizeof(dst->fstype) - 1] = '\0';
+	return 1;
+}
+
+int mb_fs_shutdown_count(const struct mb_fs_det *f)
+{
+	return f ? f->nflags : 0;
+}
+
+const struct mb_fs_flag *mb_fs_shutdown_at(const struct mb_fs_det *f, int i)
+{
+	if (!f || i < 0 || i >= f->nflags)
+		return NULL;
+	return &f->flags[i];
+}

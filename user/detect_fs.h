@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Filesystem and block error detector. I/O errors and corruption reports
+ * are rate-limited per device; an XFS forced shutdown is sticky: the mount
+ * stays flagged until it is gone from the mount table, and the flags
+ * survive a collector restart (not a reboot) through mb_fs_save/load,
+ * because a shut-down filesystem that nobody unmounted is still broken.
+ */
+#ifndef MAILBPF_DETECT_FS_H
+#define MAILBPF_DETECT_FS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "detect.h"
+
+#define MB_FS_MAX_FLAGS 32 /* sticky shutdown flags kept, oldest evicted */
+#define MB_FS_RATE_SLOTS 64 /* (kind, device) rate-limit slots */
+#define MB_FS_RATE_NS (60 * NS_PER_SEC) /* one alert per kind and device per this */
+
+/* XFS shutdown reasons, fs/xfs/xfs_mount.h SHUTDOWN_*. */
+#define MB_XFS_SHUTDOWN_META_IO 0x01
+#define MB_XFS_SHUTDOWN_LOG_IO 0x02
+#define MB_XFS_SHUTDOWN_FORCE_UMOUNT 0x04
+#define MB_XFS_SHUTDOWN_CORRUPT 0x08
+#define MB_XFS_SHUTDOWN_DEVICE_REMOVED 0x20
+
+struct mb_fs_flag {
+	uint32_t dev; /* kernel dev_t: major << 20 | minor */
+	int mount_id; /* -1: the device was not in the mount table */
+	char devname[MB_NAME_LEN]; /* "sdb1", or "M:m" when unknown */
+	char mountpoint[MB_PATH_LEN]; /* "" when unknown */
+	char fstype[MB_NAME_LEN];
+	uint64_t ts_ns; /* CLOCK_BOOTTIME of the shutdown */
+	uint32_t flags; /* MB_XFS_SHUTDOWN_* */
+};
+
+struct mb_fs_det;
+
+/* NULL with errno set on failure. */
+struct mb_fs_det *mb_fs_new(struct mb_alert_sink sink);
+void mb_fs_free(struct mb_fs_det *f);
+
+/* Feed an MB_EV_FS_* or MB_EV_BLOCK_ERROR record; mounts may be NULL. */
+void mb_fs_feed(struct mb_fs_det *f, const struct mb_fs_event *e, const struct mb_mounts *mounts);
+
+/*
+ * Call after each mount table refresh: clears (with an info alert) the
+ * flags whose mount is gone, and names flags raised for a device that was
+ * not yet in the table.
+ */
+void mb_fs_refresh(struct mb_fs_det *f, const struct mb_mounts *mounts, uint64_t now_ns);
+
+/* Enumerate the sticky flags, for metrics. i in [0, count). */
+int mb_fs_shutdown_count(const struct mb_fs_det *f);
+const struct mb_fs_flag *mb_fs_shutdown_at(const struct mb_fs_det *f, int i);
+
+/*
+ * Add a flag as it was before a restart (mb_fs_load uses this). Returns 1
+ * when added, 0 when that mount is already flagged, -EINVAL for NULL.
+ */
+int mb_fs_restore_flag(struct mb_fs_det *f, const struct mb_fs_flag *fg);
+
+/* "metadata_io|log_io", unknown bits as hex, "none" for 0. */
+void mb_fs_shutdown_flags_str(uint32_t flags, char *buf, size_t len);
+
+/*
+ * detect_fs_state.c. Persist the flags, tagged with the boot they belong to
+ * (/proc/sys/kernel/random/boot_id). Returns 0, -EINVAL for a bad boot_id,
+ * or -EIO when the stream reports an error.
+ */
+int mb_fs_save(const struct mb_fs_det *f, FILE *out, const char *boot_id);
+
+/*
+ * Add the saved flags. Returns how many were added: 0 when the file is from
+ * another boot (that reboot unmounted everything). A malformed or
+ * truncated file returns -EINVAL and changes nothing.
+ */
+int mb_fs_load(struct mb_fs_det *f, FILE *in, const char *boot_id);
+
+#endif

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Block devices and mounts as the kernel sees them, for naming fs events. */
+#ifndef MAILBPF_DEVICES_H
+#define MAILBPF_DEVICES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "detect.h"
+
+/* Read a mountinfo file (normally /proc/self/mountinfo) into t. */
+int mb_mounts_read(struct mb_mounts *t, const char *path);
+
+/* "loop0" for a kernel dev_t (major << 20 | minor), else "MAJ:MIN". */
+void mb_devname(uint32_t dev, char *buf, size_t len);
+
+/* This boot's id, so state files can tell a reboot happened. */
+int mb_boot_id(char *buf, size_t len);
+
+#endif

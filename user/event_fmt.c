@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Kernel records to trace lines. Every string from the kernel (comm, file
+ * names, the shutdown's source file) is chosen by someone else, so it is
+ * escaped for its destination here: JSON escaping for --json, \xNN for the
+ * terminal. Nothing raw reaches stdout.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "escape.h"
+#include "event_fmt.h"
+#include "names.h"
+
+static const char *const type_names[MB_EV_MAX] = {
+	[MB_EV_EXEC_FAIL] = "exec_fail",     [MB_EV_EXEC_NEAR] = "exec_near",
+	[MB_EV_SIGNAL] = "signal",	     [MB_EV_FS_ERROR] = "fs_error",
+	[MB_EV_FS_SHUTDOWN] = "fs_shutdown", [MB_EV_FS_CORRUPT] = "fs_corrupt",
+	[MB_EV_BLOCK_ERROR] = "block_error",
+};
+
+static const char *const fs_sources[] = {
+	[MB_FS_BUF_IOERROR] = "xfs_buf_ioerror",
+	[MB_FS_FORCE_SHUTDOWN] = "xfs_force_shutdown",
+	[MB_FS_MARK_SICK] = "xfs_fs_mark_sick",
+	[MB_FS_MARK_CORRUPT] = "xfs_fs_mark_corrupt",
+	[MB_FS_INODE_SICK] = "xfs_inode_mark_sick",
+	[MB_FS_INODE_CORRUPT] = "xfs_inode_mark_corrupt",
+	[MB_FS_GROUP_SICK] = "xfs_group_mark_sick",
+	[MB_FS_GROUP_CORRUPT] = "xfs_group_mark_corrupt",
+	[MB_FS_BTREE_CORRUPT] = "xfs_btree_corrupt",
+	[MB_FS_UNFIXED_CORRUPTION] = "xfs_fs_unfixed_corruption",
+	[MB_FS_BLOCK_RQ_ERROR] = "block_rq_error",
+};
+
+const char *mb_event_type_name(uint32_t type)
+{
+	return type < MB_EV_MAX && type_names[type] ? type_names[type] : "unknown";
+}
+
+int mb_event_type_parse(const char *name)
+{
+	for (int t = 1; t < MB_EV_MAX; t++)
+		if (type_names[t] && !strcmp(name, type_names[t]))
+			return t;
+	return -EINVAL;
+}
+
+void mb_shutdown_flags(uint32_t flags, char *buf, size_t len)
+{
+	static const struct {
+		uint32_t bit;
+		const char *name;
+	} f[] = { { 1, "metadata_io" },
+		  { 2, "log_io" },
+		  { 4, "force_umount" },
+		  { 8, "corruption" },
+		  { 32, "device_removed" } };
+	size_t o = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]) && o < len; i++)
+		if (flags & f[i].bit)
+			o += snprintf(buf + o, len - o, "%s%s", o ? "|" : "", f[i].name);
+}
+
+int mb_event_decode(union mb_event *ev, const void *data, size_t size)
+{
+	const struct mb_hdr *h = data;
+	size_t want;
+
+	if (size < sizeof(*h))
+		return -EINVAL;
+	switch (h->type) {
+	case MB_EV_EXEC_FAIL:
+	case MB_EV_EXEC_NEAR:
+		want = sizeof(struct mb_exec_event);
+		break;
+	case MB_EV_SIGNAL:
+		want = sizeof(struct mb_signal_event);
+		break;
+	case MB_EV_FS_ERROR:
+	case MB_EV_FS_SHUTDOWN:
+	case MB_EV_FS_CORRUPT:
+	case MB_EV_BLOCK_ERROR:
+		want = sizeof(struct mb_fs_event);
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (size != want)
+		return -EINVAL;
+	memcpy(ev, data, want);
+	/* Strings from the kernel are not trusted to be terminated. */
+	switch (h->type) {
+	case MB_EV_EXEC_FAIL:
+	case MB_EV_EXEC_NEAR:
+		ev->exec.filename[MB_PATH_LEN - 1] = 0;
+		ev->exec.task.comm[MB_COMM_LEN - 1] = 0;
+		for (int i = 0; i < MB_ANCESTORS; i++)
+			ev->exec.task.anc_comm[i][MB_COMM_LEN - 1] = 0;
+		break;
+	case MB_EV_SIGNAL:
+		ev->sig.target_comm[MB_COMM_LEN - 1] = 0;
+		ev->sig.sender.comm[MB_COMM_LEN - 1] = 0;
+		for (int i = 0; i < MB_ANCESTORS; i++)
+			ev->sig.sender.anc_comm[i][MB_COMM_LEN - 1] = 0;
+		break;
+	default:
+		ev->fs.comm[MB_COMM_LEN - 1] = 0;
+		ev->fs.detail[MB_DETAIL_LEN - 1] = 0;
+		break;
+	}
+	return 0;
+}
+
+/* A bounded line builder: appends stop quietly at the end of the buffer. */
+struct line {
+	char *p;
+	size_t len, o;
+	int json;
+};
+
+static void put(struct line *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct line *l, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (l->o >= l->len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(l->p + l->o, l->len - l->o, fmt, ap);
+	va_end(ap);
+	l->o = n < 0 ? l->len : l->o + n;
+}
+
+/* A string field: "key":"escaped" in JSON, key=escaped on a terminal. */
+static void str(struct line *l, const char *key, const char *val)
+{
+	char esc[MB_PATH_LEN * 6 + 1];
+
+	if (l->json) {
+		mb_json_escape(esc, sizeof(esc), val);
+		put(l, ",\"%s\":\"%s\"", key, esc);
+	} else {
+		mb_term_escape(esc, sizeof(esc), val);
+		put(l, " %s=%s", key, esc);
+	}
+}
+
+static void num(struct line *l, const char *key, int64_t v)
+{
+	put(l, l->json ? ",\"%s\":%lld" : " %s=%lld", key, (long long)v);
+}
+
+static void task_fields(struct line *l, const char *pfx, const struct mb_task *t, int own)
+{
+	char key[32], anc[MB_COMM_LEN * (MB_ANCESTORS + 1) + 8];
+
+	if (own || l->json) {
+		snprintf(key, sizeof(key), "%spid", pfx);
+		num(l, key, t->pid);
+		snprintf(key, sizeof(key), "%scomm", pfx);
+		str(l, key, t->comm);
+	}
+	snprintf(key, sizeof(key), "%sppid", pfx);
+	num(l, key, t->ppid);
+	snprintf(key, sizeof(key), "%suid", pfx);
+	num(l, key, t->uid);
+	mb_task_ancestry(t, anc, sizeof(anc));
+	snprintf(key, sizeof(key), "%sancestry", pfx);
+	str(l, key, anc);
+	if (l->json) {
+		snprintf(key, sizeof(key), "%scgroup_id", pfx);
+		num(l, key, (int64_t)t->cgroup_id);
+	}
+}
+
+static void exec_fields(struct line *l, const struct mb_exec_event *e)
+{
+	char where[32];
+
+	if (e->hdr.type == MB_EV_EXEC_FAIL)
+		str(l, "errno", mb_errno_name(e->err));
+	str(l, "filename", e->filename);
+	num(l, "argc", e->argc);
+	num(l, "argv_bytes", (int64_t)e->argv_bytes);
+	num(l, "envc", e->envc);
+	num(l, "env_bytes", (int64_t)e->env_bytes);
+	if (e->longest) {
+		num(l, "longest", (int64_t)e->longest);
+		snprintf(where, sizeof(where), "%s[%u]", e->longest_is_env ? "envp" : "argv",
+			 e->longest_idx);
+		str(l, "longest_at", where);
+	}
+	num(l, "limit", (int64_t)e->limit);
+	if (l->json) {
+		num(l, "max_arg_strlen", MB_MAX_ARG_STRLEN);
+		num(l, "rlim_stack", (int64_t)e->rlim_stack);
+		num(l, "truncated", !!(e->flags & MB_EXEC_F_TRUNCATED));
+		num(l, "execveat", !!(e->flags & MB_EXEC_F_EXECVEAT));
+	}
+	if (e->flags & MB_EXEC_F_OVER_STRLEN)
+		str(l, "over", "max_arg_strlen");
+	if (e->suppressed)
+		num(l, "suppressed", e->suppressed);
+	task_fields(l, "", &e->task, 0);
+}
+
+static void signal_fields(struct line *l, const struct mb_fmt *f, const struct mb_signal_event *e)
+{
+	str(l, "signal", mb_signal_name(e->sig));
+	str(l, "result", mb_sig_result_name(e->result));
+	num(l, "target_pid", e->target_pid);
+	if (l->json)
+		num(l, "target_tgid", e->target_tgid);
+	str(l, "target_comm", e->target_comm);
+	if (e->watched && f->cfg && (int)e->watched <= f->cfg->ndaemons)
+		str(l, "daemon", f->cfg->daemons[e->watched - 1].name);
+	if (l->json)
+		num(l, "code", e->code);
+	task_fields(l, "sender_", &e->sender, 1);
+}
+
+static void fs_fields(struct line *l, const struct mb_fmt *f, const struct mb_fs_event *e)
+{
+	const struct mb_mount *m = f->mounts ? mb_mounts_find(f->mounts, e->dev) : NULL;
+	char dev[32], flags[96];
+
+	snprintf(dev, sizeof(dev), "%u:%u", e->dev >> 20, e->dev & 0xfffff);
+	str(l, "dev", dev);
+	str(l, "device", m ? m->devname : dev);
+	str(l, "mountpoint", m ? m->mountpoint : "");
+	str(l, "fstype", m ? m->fstype : "");
+	str(l, "source",
+	    e->source < sizeof(fs_sources) / sizeof(fs_sources[0]) && fs_sources[e->source] ?
+		    fs_sources[e->source] :
+		    "unknown");
+	switch (e->hdr.type) {
+	case MB_EV_FS_SHUTDOWN:
+		mb_shutdown_flags(e->flags, flags, sizeof(flags));
+		str(l, "flags", flags);
+		str(l, "file", e->detail);
+		num(l, "line", e->nr);
+		break;
+	case MB_EV_BLOCK_ERROR:
+		str(l, "rwbs", e->detail);
+		num(l, "sector", (int64_t)e->sector);
+		num(l, "sectors", e->nr);
+		str(l, "error", mb_errno_name(e->error));
+		break;
+	case MB_EV_FS_ERROR:
+		str(l, "error", mb_errno_name(e->error));
+		num(l, "daddr", (int64_t)e->sector);
+		num(l, "length", e->nr);
+		break;
+	default:
+		put(l, l->json ? ",\"flags\":%u" : " flags=0x%x", e->flags);
+		if (e->ino)
+			num(l, "ino", (int64_t)e->ino);
+	}
+	if (e->suppressed)
+		num(l, "suppressed", e->suppressed);
+	if (l->json) {
+		num(l, "pid", e->pid);
+		str(l, "comm", e->comm);
+	}
+}
+
+static void body(struct line *l, const struct mb_fmt *f, const union mb_event *ev)
+{
+	switch (ev->hdr.type) {
+	case MB_EV_EXEC_FAIL:
+	case MB_EV_EXEC_NEAR:
+		exec_fields(l, &ev->exec);
+		break;
+	case MB_EV_SIGNAL:
+		signal_fields(l, f, &ev->sig);
+		break;
+	default:
+		fs_fields(l, f, &ev->fs);
+	}
+}
+
+int mb_event_json(const struct mb_fmt *f, const union mb_event *ev, char *buf, size_t len)
+{
+	struct line l = { buf, len, 0, 1 };
+	int64_t wall = (int64_t)ev->hdr.ts_ns + f->boot_to_wall_ns;
+	time_t sec = wall / 1000000000;
+	char ts[32];
+	struct tm tm;
+
+	gmtime_r(&sec, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	put(&l, "{\"type\":\"%s\",\"time\":\"%s.%06lldZ\"", mb_event_type_name(ev->hdr.type), ts,
+	    (long long)(wall % 1000000000 / 1000));
+	body(&l, f, ev);
+	put(&l, "}");
+	return l.o < len ? (int)l.o : -ENOSPC;
+}
+
+const char *mb_event_human_header(void)
+{
+	return "TIME         EVENT        PID     COMM             DETAILS";
+}
+
+int mb_event_human(const struct mb_fmt *f, const union mb_event *ev, char *buf, size_t len)
+{
+	struct line l = { buf, len, 0, 0 };
+	int64_t wall = (int64_t)ev->hdr.ts_ns + f->boot_to_wall_ns;
+	time_t sec = wall / 1000000000;
+	const char *comm;
+	char esc[MB_COMM_LEN * 4 + 1], ts[16];
+	uint32_t pid;
+	struct tm tm;
+
+	localtime_r(&sec, &tm);
+	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+	if (ev->hdr.type == MB_EV_SIGNAL) {
+		pid = ev->sig.sender.pid;
+		comm = ev->sig.sender.comm;
+	} else if (ev->hdr.type <= MB_EV_EXEC_NEAR) {
+		pid = ev->exec.task.pid;
+		comm = ev->exec.task.comm;
+	} else {
+		pid = ev->fs.pid;
+		comm = ev->fs.comm;
+	}
+	mb_term_escape(esc, sizeof(esc), comm);
+	put(&l, "%s.%03lld %-12s %-7u %-16s", ts, (long long)(wall % 1000000000 / 1000000),
+	    mb_event_type_name(ev->hdr.type), pid, esc);
+	body(&l, f, ev);
+	return l.o < len ? (int)l.o : -ENOSPC;
+}
+
+int64_t mb_boot_to_wall_ns(void)
+{
+	struct timespec b, r;
+
+	clock_gettime(CLOCK_BOOTTIME, &b);
+	clock_gettime(CLOCK_REALTIME, &r);
+	return ((int64_t)r.tv_sec - b.tv_sec) * 1000000000LL + (r.tv_nsec - b.tv_nsec);
+}

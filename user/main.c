@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* mailbpf: eBPF monitor for mail hosts. Subcommand dispatch. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include "cli.h"
+#include "log.h"
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG && !mb_verbose)
+		return 0;
+	/* Without -v only libbpf's warnings, which explain a failed load. */
+	return vfprintf(stderr, fmt, args);
+}
+
+void mb_libbpf_verbose(int on)
+{
+	mb_verbose = on;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: mailbpf COMMAND [OPTIONS]\n"
+		"Kernel-level (eBPF) monitor for mail hosts: reload collisions, exec\n"
+		"failures (E2BIG) and XFS/block I/O errors, as Prometheus metrics and alerts.\n"
+		"\n"
+		"commands:\n"
+		"  run     the daemon: detectors, node_exporter textfile, alert log\n"
+		"  trace   stream the kernel events live\n"
+		"  check   check this host: BTF, privileges, tracepoints, textfile, daemons\n"
+		"\n"
+		"  mailbpf COMMAND --help    options of a command\n"
+		"  mailbpf --version\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	libbpf_set_print(libbpf_print);
+	if (!cmd) {
+		usage(stderr);
+		return MB_EXIT_USAGE;
+	}
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+		printf("mailbpf %s\n", MAILBPF_VERSION);
+		return MB_EXIT_OK;
+	}
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+		usage(stdout);
+		return MB_EXIT_OK;
+	}
+	if (!strcmp(cmd, "trace"))
+		return cmd_trace(argc - 1, argv + 1);
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "check"))
+		return cmd_check(argc - 1, argv + 1);
+	warn("unknown command '%s'", cmd);
+	usage(stderr);
+	return MB_EXIT_USAGE;
+}

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Rendering the exported state. Every family gets HELP and TYPE even when it
+ * has no sample yet, so alert rules and dashboards can rely on the names;
+ * no timestamps (node_exporter rejects them in textfiles) and no pids in
+ * labels (unbounded cardinality).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "metrics.h"
+#include "names.h"
+
+static const char *const incident_names[MB_INC_MAX] = {
+	"reload_collision", "reload_storm",   "reload_exec_chain", "exec_e2big",
+	"exec_failure",	    "exec_near_miss", "fs_io_error",	   "fs_corruption",
+	"fs_shutdown",	    "block_io_error",
+};
+
+static const char *const probe_names[MB_PROBE_MAX] = { "exec", "exec_near", "signal", "xfs",
+						       "block" };
+
+const char *mb_probe_name(int probe)
+{
+	return probe >= 0 && probe < MB_PROBE_MAX ? probe_names[probe] : "unknown";
+}
+
+const char *mb_incident_name(int kind)
+{
+	return kind >= 0 && kind < MB_INC_MAX ? incident_names[kind] : "unknown";
+}
+
+int mb_metrics_init(struct mb_metrics *m, const struct mb_config *cfg)
+{
+	struct mb_topn *t[] = { &m->exec_failures, &m->headroom_ppm, &m->reloads, &m->fs_io,
+				&m->fs_corrupt,	   &m->block_io,     &m->shutdown };
+	int err = 0;
+
+	memset(m, 0, sizeof(*m));
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]) && !err; i++)
+		err = mb_topn_init(t[i], cfg->top_n);
+	if (err) {
+		mb_metrics_free(m);
+		return err;
+	}
+	m->ndaemons = cfg->ndaemons;
+	for (int d = 0; d < cfg->ndaemons; d++)
+		snprintf(m->daemon_names[d], MB_NAME_LEN, "%s", cfg->daemons[d].name);
+	return 0;
+}
+
+void mb_metrics_free(struct mb_metrics *m)
+{
+	mb_topn_free(&m->exec_failures);
+	mb_topn_free(&m->headroom_ppm);
+	mb_topn_free(&m->reloads);
+	mb_topn_free(&m->fs_io);
+	mb_topn_free(&m->fs_corrupt);
+	mb_topn_free(&m->block_io);
+	mb_topn_free(&m->shutdown);
+}
+
+void mb_metrics_incident(struct mb_metrics *m, const char *kind)
+{
+	for (int i = 0; i < MB_INC_MAX; i++)
+		if (!strcmp(kind, incident_names[i]))
+			m->incidents[i]++;
+}
+
+void mb_metrics_fs_key(char *buf, size_t len, const char *mountpoint, const char *fstype)
+{
+	snprintf(buf, len, "%s\x1f%s", mountpoint, fstype);
+}
+
+/* Samples of a (device, mountpoint\x1ffstype) table. */
+static void fs_samples(struct mb_prom *p, const char *name, const struct mb_topn *t, double scale)
+{
+	for (size_t i = 0; i < mb_topn_count(t); i++) {
+		const struct mb_topn_entry *e = mb_topn_at(t, i);
+		char mp[MB_TOPN_KEY_LEN];
+		const char *sep = strrchr(e->k2, '\x1f');
+		const char *fstype = sep ? sep + 1 : "";
+		size_t n = sep ? (size_t)(sep - e->k2) : strlen(e->k2);
+		const char *labels[] = { "device", e->k1, "mountpoint", mp, "fstype", fstype, NULL };
+
+		snprintf(mp, sizeof(mp), "%.*s", (int)n, e->k2);
+		mb_prom_sample(p, name, labels, (double)e->v * scale);
+	}
+}
+
+static void pair_samples(struct mb_prom *p, const char *name, const struct mb_topn *t,
+			 const char *l1, const char *l2, double scale)
+{
+	for (size_t i = 0; i < mb_topn_count(t); i++) {
+		const struct mb_topn_entry *e = mb_topn_at(t, i);
+		const char *labels[] = { l1, e->k1, l2, e->k2, NULL };
+
+		if (!l2)
+			labels[2] = NULL;
+		mb_prom_sample(p, name, labels, (double)e->v * scale);
+	}
+}
+
+int mb_metrics_render(const struct mb_metrics *m, struct mb_prom *p, double now_unix)
+{
+	const char *labels[3] = { NULL, NULL, NULL };
+
+	mb_prom_reset(p);
+	mb_prom_family(p, "mailbpf_build_info", "gauge", "mailbpf version, always 1.");
+	labels[0] = "version";
+	labels[1] = MAILBPF_VERSION;
+	mb_prom_sample(p, "mailbpf_build_info", labels, 1);
+
+	mb_prom_family(p, "mailbpf_reload_signals_total", "counter",
+		       "Reload-class signals sent to a watched daemon's master, by signal.");
+	pair_samples(p, "mailbpf_reload_signals_total", &m->reloads, "daemon", "signal", 1);
+
+	mb_prom_family(p, "mailbpf_reload_collisions_total", "counter",
+		       "Reloads that arrived while an earlier reload of the same daemon was still "
+		       "in its window, or that the kernel merged into a pending one.");
+	mb_prom_family(p, "mailbpf_reload_last_collision_timestamp_seconds", "gauge",
+		       "Unix time of the last reload collision (0: none since start).");
+	for (int d = 0; d < m->ndaemons; d++) {
+		labels[0] = "daemon";
+		labels[1] = m->daemon_names[d];
+		mb_prom_sample(p, "mailbpf_reload_collisions_total", labels,
+			       (double)m->daemons[d].collisions);
+		mb_prom_sample(p, "mailbpf_reload_last_collision_timestamp_seconds", labels,
+			       (double)m->daemons[d].last_collision_unix);
+	}
+
+	mb_prom_family(p, "mailbpf_exec_failures_total", "counter",
+		       "Failed execve/execveat calls by errno and program (top-N, rest in other).");
+	pair_samples(p, "mailbpf_exec_failures_total", &m->exec_failures, "errno", "program", 1);
+
+	mb_prom_family(p, "mailbpf_exec_arg_headroom_ratio", "gauge",
+		       "Worst share (0..1) of the exec argument+environment limit used by one "
+		       "exec of the program; E2BIG at 1.");
+	pair_samples(p, "mailbpf_exec_arg_headroom_ratio", &m->headroom_ppm, "program", NULL, 1e-6);
+
+	mb_prom_family(p, "mailbpf_incidents_total", "counter",
+		       "Alerts raised, by kind (one per incident, not per event).");
+	for (int i = 0; i < MB_INC_MAX; i++) {
+		labels[0] = "kind";
+		labels[1] = incident_names[i];
+		mb_prom_sample(p, "mailbpf_incidents_total", labels, (double)m->incidents[i]);
+	}
+
+	mb_prom_family(p, "mailbpf_fs_io_errors_total", "counter",
+		       "XFS buffer I/O errors, per device and mount.");
+	fs_samples(p, "mailbpf_fs_io_errors_total", &m->fs_io, 1);
+	mb_prom_family(p, "mailbpf_fs_corruption_events_total", "counter",
+		       "XFS corruption and sick-metadata reports, per device and mount.");
+	fs_samples(p, "mailbpf_fs_corruption_events_total", &m->fs_corrupt, 1);
+	mb_prom_family(p, "mailbpf_fs_shutdown", "gauge",
+		       "1 while a forced shutdown is in force on the filesystem (until unmount).");
+	fs_samples(p, "mailbpf_fs_shutdown", &m->shutdown, 1);
+	mb_prom_family(p, "mailbpf_block_io_errors_total", "counter",
+		       "Block requests completed with an error, per device.");
+	pair_samples(p, "mailbpf_block_io_errors_total", &m->block_io, "device", NULL, 1);
+
+	mb_prom_family(p, "mailbpf_events_lost_total", "counter",
+		       "Records the kernel could not queue (ring buffer full), per probe.");
+	mb_prom_family(p, "mailbpf_probe_attached", "gauge",
+		       "1 when the probe is attached, 0 when this kernel lacks it or it failed.");
+	for (int i = 0; i < MB_PROBE_MAX; i++) {
+		labels[0] = "probe";
+		labels[1] = probe_names[i];
+		mb_prom_sample(p, "mailbpf_events_lost_total", labels, (double)m->lost[i]);
+		mb_prom_sample(p, "mailbpf_probe_attached", labels, m->attached[i] ? 1 : 0);
+	}
+	labels[0] = NULL;
+	mb_prom_family(p, "mailbpf_textfile_write_errors_total", "counter",
+		       "Failed attempts to write this file (the last good one stays).");
+	mb_prom_sample(p, "mailbpf_textfile_write_errors_total", labels,
+		       (double)m->textfile_errors);
+	mb_prom_family(p, "mailbpf_last_update_timestamp_seconds", "gauge",
+		       "Unix time this file was written; stale means mailbpf is not running.");
+	mb_prom_sample(p, "mailbpf_last_update_timestamp_seconds", labels, now_unix);
+	return p->err;
+}

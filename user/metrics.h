@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The daemon's exported state: monotonic counters fed from the kernel's
+ * count maps (as increments), the detectors' verdicts, and the rendering of
+ * it all as a node_exporter textfile. Pure: tests feed it directly.
+ */
+#ifndef MAILBPF_METRICS_H
+#define MAILBPF_METRICS_H
+
+#include <stdint.h>
+#include "../bpf/mailbpf.h"
+#include "config.h"
+#include "detect.h"
+#include "prom.h"
+#include "topn.h"
+
+enum mb_incident_kind {
+	MB_INC_RELOAD_COLLISION,
+	MB_INC_RELOAD_STORM,
+	MB_INC_RELOAD_EXEC_CHAIN,
+	MB_INC_EXEC_E2BIG,
+	MB_INC_EXEC_FAILURE,
+	MB_INC_EXEC_NEAR_MISS,
+	MB_INC_FS_IO_ERROR,
+	MB_INC_FS_CORRUPTION,
+	MB_INC_FS_SHUTDOWN,
+	MB_INC_BLOCK_IO_ERROR,
+	MB_INC_MAX,
+};
+
+struct mb_daemon_metrics {
+	uint64_t collisions;
+	uint64_t last_collision_unix; /* seconds, 0 if never */
+};
+
+struct mb_metrics {
+	struct mb_topn exec_failures; /* (errno, program) */
+	struct mb_topn headroom_ppm; /* (program): worst share of the limit, parts per million */
+	struct mb_topn reloads; /* (daemon, signal) */
+	struct mb_topn fs_io; /* (device, mountpoint "\x1f" fstype) */
+	struct mb_topn fs_corrupt; /* same keys */
+	struct mb_topn block_io; /* (device) */
+	struct mb_topn shutdown; /* (device, mountpoint "\x1f" fstype): 1 while flagged */
+	struct mb_daemon_metrics daemons[MB_MAX_DAEMONS];
+	char daemon_names[MB_MAX_DAEMONS][MB_NAME_LEN];
+	int ndaemons;
+	uint64_t incidents[MB_INC_MAX];
+	uint64_t lost[MB_PROBE_MAX];
+	int attached[MB_PROBE_MAX];
+	uint64_t textfile_errors;
+};
+
+int mb_metrics_init(struct mb_metrics *m, const struct mb_config *cfg);
+void mb_metrics_free(struct mb_metrics *m);
+
+/* Count an alert against mailbpf_incidents_total{kind}; ignores unknown kinds. */
+void mb_metrics_incident(struct mb_metrics *m, const char *kind);
+const char *mb_incident_name(int kind);
+const char *mb_probe_name(int probe); /* "exec", "signal", ... */
+
+/* The fs tables' second key: mountpoint, 0x1f, fstype. Split on the last
+ * 0x1f when rendering: fs type names never contain one. */
+void mb_metrics_fs_key(char *buf, size_t len, const char *mountpoint, const char *fstype);
+
+/* Render everything; now_unix is the mailbpf_last_update_timestamp_seconds value. */
+int mb_metrics_render(const struct mb_metrics *m, struct mb_prom *p, double now_unix);
+
+#endif

@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The BPF side, loaded as three skeletons (exec, signal, fs) so that a
+ * family this kernel cannot run is left out whole while the others work.
+ * Each follows open -> rodata and map sizes -> load -> attach; the ring
+ * buffers of all three are polled by one ring_buffer manager.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "exec.skel.h"
+#include "signal.skel.h"
+#include "fs.skel.h"
+#include "log.h"
+#include "probes.h"
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Classic tracepoints resolve their id through tracefs: make sure it is there. */
+static const char *tracefs(void)
+{
+	static const char *const dirs[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	char path[64];
+
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/events", dirs[i]);
+		if (!access(path, F_OK))
+			return dirs[i];
+	}
+	if (mount("tracefs", dirs[0], "tracefs", 0, NULL) == 0) {
+		note("mounted tracefs at %s", dirs[0]);
+		return dirs[0];
+	}
+	warn("tracefs is not mounted and mounting it failed: %s", strerror(errno));
+	return NULL;
+}
+
+static int tp_exists(const char *cat, const char *name)
+{
+	const char *base = tracefs();
+	char path[256];
+
+	if (!base)
+		return 0;
+	snprintf(path, sizeof(path), "%s/events/%s/%s", base, cat, name);
+	return access(path, F_OK) == 0;
+}
+
+/* Leave a program out (with a notice) when its tracepoint is missing. */
+static int want(struct bpf_program *prog, const char *cat, const char *name)
+{
+	if (tp_exists(cat, name))
+		return 1;
+	note("tracepoint %s:%s not in this kernel, %s skipped", cat, name, bpf_program__name(prog));
+	bpf_program__set_autoload(prog, false);
+	return 0;
+}
+
+static int start_exec(struct mb_probes *p, const struct mb_probes_opts *o)
+{
+	struct exec_bpf *s;
+	int err;
+
+	s = exec_bpf__open();
+	if (!s)
+		return -errno;
+	s->rodata->exec_emit_gap_ns = o->exec_emit_gap_ns;
+	s->rodata->near_permille = o->near_permille;
+	bpf_map__set_max_entries(s->maps.events, o->ringbuf_bytes);
+	want(s->progs.exec_exit_execve, "syscalls", "sys_exit_execve");
+	want(s->progs.exec_exit_execveat, "syscalls", "sys_exit_execveat");
+	err = exec_bpf__load(s);
+	if (!err)
+		err = exec_bpf__attach(s);
+	if (err) {
+		exec_bpf__destroy(s);
+		return err;
+	}
+	p->exec = s;
+	p->attached[MB_PROBE_EXEC] = !!s->links.exec_exit_execve;
+	p->attached[MB_PROBE_EXEC_NEAR] = !!s->links.exec_near;
+	return 0;
+}
+
+int mb_probes_set_watch(struct mb_probes *p, const struct mb_config *cfg)
+{
+	char key[MB_COMM_LEN], next[MB_COMM_LEN];
+	int fd, err;
+
+	if (!p->sig)
+		return 0;
+	fd = bpf_map__fd(p->sig->maps.watch_comms);
+	/* Delete then refill: the map is tiny and reloads are rare. */
+	while (!bpf_map_get_next_key(fd, NULL, next))
+		bpf_map_delete_elem(fd, next);
+	for (int d = 0; d < cfg->ndaemons; d++) {
+		for (int c = 0; c < cfg->daemons[d].ncomms; c++) {
+			__u32 idx = d + 1;
+
+			memset(key, 0, sizeof(key));
+			strncpy(key, cfg->daemons[d].comms[c], sizeof(key) - 1);
+			err = bpf_map_update_elem(fd, key, &idx, BPF_ANY);
+			if (err)
+				return -errno;
+		}
+	}
+	return 0;
+}
+
+static int start_signal(struct mb_probes *p, const struct mb_probes_opts *o)
+{
+	struct signal_bpf *s;
+	int err;
+
+	s = signal_bpf__open();
+	if (!s)
+		return -errno;
+	s->rodata->sig_mask = o->sig_mask;
+	s->rodata->watch_only = o->watch_only;
+	bpf_map__set_max_entries(s->maps.events, o->ringbuf_bytes);
+	err = signal_bpf__load(s);
+	if (err)
+		goto fail;
+	p->sig = s;
+	err = o->cfg ? mb_probes_set_watch(p, o->cfg) : 0;
+	if (!err)
+		err = signal_bpf__attach(s);
+	if (err)
+		goto fail;
+	p->attached[MB_PROBE_SIGNAL] = 1;
+	return 0;
+fail:
+	p->sig = NULL;
+	signal_bpf__destroy(s);
+	return err;
+}
+
+static int start_fs(struct mb_probes *p, const struct mb_probes_opts *o)
+{
+	struct fs_bpf *s;
+	int xfs = 0, block, err;
+
+	s = fs_bpf__open();
+	if (!s)
+		return -errno;
+	s->rodata->fs_emit_gap_ns = o->fs_emit_gap_ns;
+	bpf_map__set_max_entries(s->maps.events, o->ringbuf_bytes);
+	xfs += want(s->progs.xfs_buf_ioerror, "xfs", "xfs_buf_ioerror");
+	xfs += want(s->progs.xfs_force_shutdown, "xfs", "xfs_force_shutdown");
+	want(s->progs.xfs_fs_mark_sick, "xfs", "xfs_fs_mark_sick");
+	want(s->progs.xfs_fs_mark_corrupt, "xfs", "xfs_fs_mark_corrupt");
+	want(s->progs.xfs_fs_unfixed_corruption, "xfs", "xfs_fs_unfixed_corruption");
+	want(s->progs.xfs_inode_mark_sick, "xfs", "xfs_inode_mark_sick");
+	want(s->progs.xfs_inode_mark_corrupt, "xfs", "xfs_inode_mark_corrupt");
+	want(s->progs.xfs_group_mark_sick, "xfs", "xfs_group_mark_sick");
+	want(s->progs.xfs_group_mark_corrupt, "xfs", "xfs_group_mark_corrupt");
+	want(s->progs.xfs_btree_corrupt, "xfs", "xfs_btree_corrupt");
+	/* block_rq_error is recent; older kernels only have rq_complete. */
+	block = want(s->progs.block_rq_error, "block", "block_rq_error");
+	if (block)
+		bpf_program__set_autoload(s->progs.block_rq_complete, false);
+	else
+		block = want(s->progs.block_rq_complete, "block", "block_rq_complete");
+	err = fs_bpf__load(s);
+	if (!err)
+		err = fs_bpf__attach(s);
+	if (err) {
+		fs_bpf__destroy(s);
+		return err;
+	}
+	p->fs = s;
+	p->attached[MB_PROBE_XFS] = xfs == 2;
+	p->attached[MB_PROBE_BLOCK] = block;
+	return 0;
+}
+
+int mb_probes_start(struct mb_probes *p, const struct mb_probes_opts *o)
+{
+	uint64_t t0 = mono_ns();
+	int fds[3], err, n = 0;
+
+	memset(p, 0, sizeof(*p));
+	err = start_exec(p, o);
+	if (err)
+		warn("exec probes not loaded: %s", strerror(-err));
+	err = start_signal(p, o);
+	if (err)
+		warn("signal probe not loaded: %s", strerror(-err));
+	err = start_fs(p, o);
+	if (err)
+		warn("filesystem probes not loaded: %s", strerror(-err));
+	if (!p->exec && !p->sig && !p->fs)
+		return err ? err : -ENOENT;
+
+	if (p->exec)
+		fds[n++] = bpf_map__fd(p->exec->maps.events);
+	if (p->sig)
+		fds[n++] = bpf_map__fd(p->sig->maps.events);
+	if (p->fs)
+		fds[n++] = bpf_map__fd(p->fs->maps.events);
+	for (int i = 0; i < n; i++) {
+		if (!p->rb)
+			p->rb = ring_buffer__new(fds[i], o->on_event, o->ctx, NULL);
+		else if (ring_buffer__add(p->rb, fds[i], o->on_event, o->ctx))
+			goto rb_fail;
+		if (!p->rb)
+			goto rb_fail;
+	}
+	p->attach_ns = mono_ns() - t0;
+	return 0;
+rb_fail:
+	err = -errno ?: -ENOMEM;
+	warn("cannot set up the ring buffer: %s", strerror(-err));
+	mb_probes_stop(p);
+	return err;
+}
+
+void mb_probes_stop(struct mb_probes *p)
+{
+	ring_buffer__free(p->rb);
+	exec_bpf__destroy(p->exec);
+	signal_bpf__destroy(p->sig);
+	fs_bpf__destroy(p->fs);
+	memset(p, 0, sizeof(*p));
+}
+
+int mb_probes_poll(struct mb_probes *p, int timeout_ms)
+{
+	return ring_buffer__poll(p->rb, timeout_ms);
+}
+
+static void add_drops(struct bpf_map *map, uint64_t drops[MB_PROBE_MAX])
+{
+	int fd = bpf_map__fd(map);
+
+	for (__u32 i = 0; i < MB_PROBE_MAX; i++) {
+		__u64 v = 0;
+
+		if (!bpf_map_lookup_elem(fd, &i, &v))
+			drops[i] += v;
+	}
+}
+
+void mb_probes_drops(const struct mb_probes *p, uint64_t drops[MB_PROBE_MAX])
+{
+	memset(drops, 0, sizeof(uint64_t) * MB_PROBE_MAX);
+	if (p->exec)
+		add_drops(p->exec->maps.drops, drops);
+	if (p->sig)
+		add_drops(p->sig->maps.drops, drops);
+	if (p->fs)
+		add_drops(p->fs->maps.drops, drops);
+}
+
+/* Generic walk: every key of a hash map, value copied out. */
+static int walk_map(struct bpf_map *map, void *key, void *next, void *val,
+		    void (*fn)(void *ctx, const void *key, const void *val), void *ctx)
+{
+	int fd = bpf_map__fd(map);
+	void *cur = NULL;
+
+	while (!bpf_map_get_next_key(fd, cur, next)) {
+		memcpy(key, next, bpf_map__key_size(map));
+		cur = key;
+		if (!bpf_map_lookup_elem(fd, key, val))
+			fn(ctx, key, val);
+	}
+	return 0;
+}
+
+struct walk_ctx {
+	void *fn;
+	void *ctx;
+};
+
+static void exec_cb(void *c, const void *k, const void *v)
+{
+	struct walk_ctx *w = c;
+
+	((mb_exec_count_fn)w->fn)(w->ctx, k, ((const struct mb_rate_val *)v)->count);
+}
+
+static void sig_cb(void *c, const void *k, const void *v)
+{
+	struct walk_ctx *w = c;
+
+	((mb_sig_count_fn)w->fn)(w->ctx, k, *(const __u64 *)v);
+}
+
+static void fs_cb(void *c, const void *k, const void *v)
+{
+	struct walk_ctx *w = c;
+
+	((mb_fs_count_fn)w->fn)(w->ctx, k, ((const struct mb_rate_val *)v)->count);
+}
+
+static void near_cb(void *c, const void *k, const void *v)
+{
+	struct walk_ctx *w = c;
+
+	((mb_near_fn)w->fn)(w->ctx, k, v);
+}
+
+int mb_probes_exec_counts(const struct mb_probes *p, mb_exec_count_fn fn, void *ctx)
+{
+	struct mb_exec_key k, n;
+	struct mb_rate_val v;
+	struct walk_ctx w = { (void *)fn, ctx };
+
+	return p->exec ? walk_map(p->exec->maps.exec_counts, &k, &n, &v, exec_cb, &w) : 0;
+}
+
+int mb_probes_sig_counts(const struct mb_probes *p, mb_sig_count_fn fn, void *ctx)
+{
+	struct mb_sig_key k, n;
+	__u64 v;
+	struct walk_ctx w = { (void *)fn, ctx };
+
+	return p->sig ? walk_map(p->sig->maps.sig_counts, &k, &n, &v, sig_cb, &w) : 0;
+}
+
+int mb_probes_fs_counts(const struct mb_probes *p, mb_fs_count_fn fn, void *ctx)
+{
+	struct mb_fs_key k, n;
+	struct mb_rate_val v;
+	struct walk_ctx w = { (void *)fn, ctx };
+
+	return p->fs ? walk_map(p->fs->maps.fs_counts, &k, &n, &v, fs_cb, &w) : 0;
+}
+
+int mb_probes_near(const struct mb_probes *p, mb_near_fn fn, void *ctx)
+{
+	char k[MB_COMM_LEN], n[MB_COMM_LEN];
+	struct mb_near_val v;
+	struct walk_ctx w = { (void *)fn, ctx };
+
+	return p->exec ? walk_map(p->exec->maps.near_worst, k, n, &v, near_cb, &w) : 0;
+}

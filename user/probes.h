@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Loading, attaching and reading the BPF side: three skeletons, one poller. */
+#ifndef MAILBPF_PROBES_H
+#define MAILBPF_PROBES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "../bpf/mailbpf.h"
+#include "config.h"
+
+typedef int (*mb_event_fn)(void *ctx, void *data, size_t size);
+
+struct mb_probes_opts {
+	const struct mb_config *cfg; /* watched daemons' comms */
+	int watch_only; /* signals: only to watched comms (run) or all (trace) */
+	uint64_t sig_mask;
+	uint64_t exec_emit_gap_ns; /* 0: every failure gets a record */
+	uint64_t fs_emit_gap_ns;
+	uint32_t near_permille;
+	uint32_t ringbuf_bytes; /* per probe family, power of 2 */
+	mb_event_fn on_event;
+	void *ctx;
+};
+
+struct mb_probes {
+	struct exec_bpf *exec;
+	struct signal_bpf *sig;
+	struct fs_bpf *fs;
+	struct ring_buffer *rb;
+	int attached[MB_PROBE_MAX];
+	uint64_t attach_ns; /* open to attached, for `run` and the bench */
+};
+
+/* open -> set rodata and sizes -> load -> attach. Negative errno on failure. */
+int mb_probes_start(struct mb_probes *p, const struct mb_probes_opts *o);
+void mb_probes_stop(struct mb_probes *p);
+
+/* Refill the watched-comm map (config reload). */
+int mb_probes_set_watch(struct mb_probes *p, const struct mb_config *cfg);
+
+int mb_probes_poll(struct mb_probes *p, int timeout_ms);
+
+void mb_probes_drops(const struct mb_probes *p, uint64_t drops[MB_PROBE_MAX]);
+
+/* Walk the kernel aggregates. Callbacks get keys/values as in mailbpf.h. */
+typedef void (*mb_exec_count_fn)(void *ctx, const struct mb_exec_key *k, uint64_t count);
+typedef void (*mb_sig_count_fn)(void *ctx, const struct mb_sig_key *k, uint64_t count);
+typedef void (*mb_fs_count_fn)(void *ctx, const struct mb_fs_key *k, uint64_t count);
+typedef void (*mb_near_fn)(void *ctx, const char *comm, const struct mb_near_val *v);
+
+int mb_probes_exec_counts(const struct mb_probes *p, mb_exec_count_fn fn, void *ctx);
+int mb_probes_sig_counts(const struct mb_probes *p, mb_sig_count_fn fn, void *ctx);
+int mb_probes_fs_counts(const struct mb_probes *p, mb_fs_count_fn fn, void *ctx);
+int mb_probes_near(const struct mb_probes *p, mb_near_fn fn, void *ctx);
+
+#endif

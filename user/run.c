@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * `mailbpf run`: the daemon. Everything that can be wrong with the command
+ * line, the config, privileges, the textfile directory or the alert log is
+ * found before a single probe is attached, so a bad start leaves nothing
+ * behind. Then: events -> detectors -> alert log, and every interval (or
+ * right after an alert) kernel counts + verdicts -> textfile.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "cli.h"
+#include "daemon.h"
+#include "log.h"
+#include "privs.h"
+
+static volatile sig_atomic_t got_term, got_hup, got_usr1;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else if (sig == SIGUSR1)
+		got_usr1 = 1;
+	else
+		got_term = 1;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: mailbpf run [--config FILE] [--textfile PATH] [--interval SEC]\n"
+		"                   [--alert-log PATH|-] [--state-dir DIR] [--syslog]\n"
+		"                   [--user NAME] [-v]\n"
+		"Run the detectors; write a node_exporter textfile and an alert log.\n"
+		"  -c, --config FILE     INI config (default " MB_DEFAULT_CONFIG
+		" if present)\n"
+		"  -t, --textfile PATH   default /var/lib/prometheus/node-exporter/mailbpf.prom\n"
+		"  -i, --interval SEC    textfile refresh, default 15\n"
+		"  -a, --alert-log PATH  JSON lines; - for stdout (default)\n"
+		"  -s, --state-dir DIR   sticky filesystem state, default /var/lib/mailbpf\n"
+		"      --syslog          also send alerts to syslog\n"
+		"  -u, --user NAME       run as NAME once attached\n"
+		"  -v, --verbose         libbpf debug output\n"
+		"signals: HUP re-reads the config, USR1 reopens the alert log, TERM stops.\n");
+}
+
+/* Command-line values win over the config file, on start and on SIGHUP. */
+struct overrides {
+	const char *textfile, *alert_log, *state_dir;
+	long interval;
+	int syslog;
+};
+
+static void apply_overrides(struct mb_config *c, const struct overrides *o)
+{
+	if (o->textfile)
+		snprintf(c->textfile, sizeof(c->textfile), "%s", o->textfile);
+	if (o->alert_log)
+		snprintf(c->alert_log, sizeof(c->alert_log), "%s", o->alert_log);
+	if (o->state_dir)
+		snprintf(c->state_dir, sizeof(c->state_dir), "%s", o->state_dir);
+	if (o->interval)
+		c->interval_s = o->interval;
+	if (o->syslog)
+		c->syslog = 1;
+}
+
+static int load_config(struct mb_config *c, const char *path, int explicit_path,
+		       const struct overrides *o)
+{
+	char err[512];
+	int ret;
+
+	mb_config_defaults(c);
+	if (path && (explicit_path || access(path, F_OK) == 0)) {
+		ret = mb_config_load(c, path, err, sizeof(err));
+		if (ret) {
+			warn("%s", err);
+			return ret;
+		}
+	}
+	apply_overrides(c, o);
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct overrides *o, const char **config,
+		      int *explicit_path, const char **user)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "textfile", required_argument, NULL, 't' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "alert-log", required_argument, NULL, 'a' },
+		{ "state-dir", required_argument, NULL, 's' },
+		{ "syslog", no_argument, NULL, 'S' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	char *end;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:t:i:a:s:u:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			*config = optarg;
+			*explicit_path = 1;
+			break;
+		case 't':
+			o->textfile = optarg;
+			break;
+		case 'i':
+			errno = 0;
+			o->interval = strtol(optarg, &end, 10);
+			if (errno || *end || o->interval < 1 || o->interval > 3600) {
+				warn("run: --interval '%s': expected seconds from 1 to 3600", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'a':
+			o->alert_log = optarg;
+			break;
+		case 's':
+			o->state_dir = optarg;
+			break;
+		case 'S':
+			o->syslog = 1;
+			break;
+		case 'u':
+			*user = optarg;
+			break;
+		case 'v':
+			mb_libbpf_verbose(1);
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		default:
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		warn("run: unexpected argument '%s'", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The textfile directory must take a new file before anything is attached. */
+static int check_textfile_dir(const char *textfile)
+{
+	char dir[MB_PATH_LEN], probe[MB_PATH_LEN + 32];
+	char *slash;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s", textfile);
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		dir[1] = 0;
+	else if (slash)
+		*slash = 0;
+	else
+		snprintf(dir, sizeof(dir), ".");
+	snprintf(probe, sizeof(probe), "%s/.mailbpf-check.%d", dir, getpid());
+	fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		int err = -errno;
+
+		warn("textfile directory %s is not writable: %s%s", dir, strerror(-err),
+		     err == -ENOENT ? " (is prometheus-node-exporter installed? or use --textfile)" :
+				      "");
+		return err;
+	}
+	close(fd);
+	unlink(probe);
+	return 0;
+}
+
+static int make_state_dir(const char *dir)
+{
+	if (mkdir(dir, 0755) && errno != EEXIST) {
+		warn("cannot create state directory %s: %s", dir, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct overrides o = {};
+	const char *config = MB_DEFAULT_CONFIG, *user = NULL;
+	struct mb_daemon *d = NULL;
+	int explicit_path = 0, err, ret = MB_EXIT_FAIL;
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	err = parse_args(argc, argv, &o, &config, &explicit_path, &user);
+	if (err) {
+		if (err < 0)
+			usage(stderr);
+		return err < 0 ? MB_EXIT_USAGE : MB_EXIT_OK;
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return MB_EXIT_FAIL;
+	if (load_config(&d->cfg, config, explicit_path, &o)) {
+		ret = MB_EXIT_USAGE;
+		goto cleanup;
+	}
+	if (mb_privs_check() || check_textfile_dir(d->cfg.textfile) ||
+	    make_state_dir(d->cfg.state_dir))
+		goto cleanup;
+	if (mb_alertlog_open(&d->log, d->cfg.alert_log, d->cfg.syslog)) {
+		warn("cannot open the alert log: %s", d->log.errmsg);
+		goto cleanup;
+	}
+	err = mb_daemon_start(d);
+	if (err)
+		goto cleanup;
+	err = mb_privs_drop(user);
+	if (err) {
+		warn("cannot drop privileges: %s", strerror(-err));
+		goto cleanup;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	note("running: %d daemons watched, textfile %s every %us, attached in %llu ms",
+	     d->cfg.ndaemons, d->cfg.textfile, d->cfg.interval_s,
+	     (unsigned long long)d->probes.attach_ns / 1000000);
+
+	while (!got_term) {
+		err = mb_daemon_step(d);
+		if (err && err != -EINTR) {
+			warn("polling the ring buffer failed: %s", strerror(-err));
+			goto cleanup;
+		}
+		if (got_hup) {
+			struct mb_config next;
+
+			got_hup = 0;
+			if (load_config(&next, config, explicit_path, &o))
+				warn("config reload failed; keeping the running configuration");
+			else
+				mb_daemon_reconfigure(d, &next);
+		}
+		if (got_usr1) {
+			got_usr1 = 0;
+			if (mb_alertlog_reopen(&d->log))
+				warn("cannot reopen the alert log: %s", d->log.errmsg);
+		}
+	}
+	note("stopping");
+	ret = MB_EXIT_OK;
+cleanup:
+	mb_daemon_stop(d);
+	free(d);
+	return ret;
+}
