@@ -76,6 +76,15 @@ static int should_fail(int dir, off_t off, size_t size)
 	return size && off < f.off + f.len && (long long)(off + size) > f.off;
 }
 
+static int parse_num(const char *s, long long *val)
+{
+	char *end;
+
+	errno = 0;
+	*val = strtoll(s, &end, 0);
+	return errno || end == s || *end || *val < 0 ? -EINVAL : 0;
+}
+
 /*
  * Commands: "ok", "fail", "fail read|write", "fail [read|write] OFFSET LEN".
  * A command naming one direction leaves the other one alone, so a test can
@@ -83,38 +92,41 @@ static int should_fail(int dir, off_t off, size_t size)
  */
 static int parse_ctl(const char *buf, size_t size)
 {
-	char cmd[128], word[16] = "";
+	char cmd[128], *tok[5], *save;
 	long long off = 0, len = 0;
-	int first = 0, last = NR_DIRS - 1, n, i;
+	int first = 0, last = NR_DIRS - 1, ntok = 0, i = 1, d;
 
 	if (size >= sizeof(cmd))
 		return -EINVAL;
 	memcpy(cmd, buf, size);
 	cmd[size] = '\0';
+	for (tok[0] = strtok_r(cmd, " \t\n", &save); tok[ntok] && ntok < 4;)
+		tok[++ntok] = strtok_r(NULL, " \t\n", &save);
+	if (!ntok || tok[ntok])
+		return -EINVAL;
 
-	if (sscanf(cmd, " %15s", word) == 1 && !strcmp(word, "ok")) {
+	if (!strcmp(tok[0], "ok") && ntok == 1) {
 		pthread_mutex_lock(&fault_lock);
 		memset(faults, 0, sizeof(faults));
 		pthread_mutex_unlock(&fault_lock);
 		return 0;
 	}
-	if (strncmp(cmd, "fail", 4))
+	if (strcmp(tok[0], "fail"))
 		return -EINVAL;
-	n = sscanf(cmd + 4, " %15[a-z] %lld %lld", word, &off, &len);
-	if (n >= 1) {
-		if (!strcmp(word, dir_names[DIR_READ]))
-			first = last = DIR_READ;
-		else if (!strcmp(word, dir_names[DIR_WRITE]))
-			first = last = DIR_WRITE;
-		else
+	/* An optional direction word narrows the command to one direction. */
+	for (d = 0; i < ntok && d < NR_DIRS; d++) {
+		if (!strcmp(tok[i], dir_names[d])) {
+			first = last = d;
+			i++;
+			break;
+		}
+	}
+	if (ntok - i == 2) {
+		if (parse_num(tok[i], &off) || parse_num(tok[i + 1], &len))
 			return -EINVAL;
-		if (n == 2)
-			return -EINVAL;
-	} else if (sscanf(cmd + 4, " %lld %lld", &off, &len) == 1) {
+	} else if (ntok != i) {
 		return -EINVAL;
 	}
-	if (off < 0 || len < 0)
-		return -EINVAL;
 
 	pthread_mutex_lock(&fault_lock);
 	for (i = first; i <= last; i++)

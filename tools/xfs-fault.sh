@@ -231,7 +231,7 @@ xfault_loops() {
 }
 
 xfault_teardown() {
-	local dir loop i
+	local dir loop loops busy i
 	dir=$(realpath -m "$1") || return 1
 	xfault_load "$dir"
 
@@ -242,15 +242,23 @@ xfault_teardown() {
 	fi
 
 	# Lazy: never blocks here, even on a dead disk. XFS lets go of the
-	# loop device once its sysfs directory is gone.
+	# loop device once its sysfs directory is gone; if something still
+	# uses the mount, that only happens when it stops, and the loop
+	# device (autoclear) and faultfs's lazily unmounted file go with it.
 	for ((i = 0; i < 5 && $(findmnt -rn --mountpoint "$dir/mnt" | wc -l) > 0; i++)); do
 		umount -l "$dir/mnt" 2>/dev/null
 	done
-	for loop in $xf_loop $(xfault_loops "$dir"); do
-		for ((i = 0; i < 100; i++)); do
-			[[ -d /sys/fs/xfs/${loop#/dev/} ]] || break
-			sleep 0.1
+	loops=$({
+		[[ -n $xf_loop ]] && echo "$xf_loop"
+		xfault_loops "$dir"
+	} | sort -u)
+	for ((i = 0; i < 100; i++)); do
+		busy=
+		for loop in $loops; do
+			[[ -d /sys/fs/xfs/${loop#/dev/} ]] && busy=1
 		done
+		[[ -n $busy ]] || break
+		sleep 0.1
 	done
 
 	# losetup -d on a busy device only sets autoclear; wait until it is

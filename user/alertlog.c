@@ -164,7 +164,7 @@ static void send_syslog(const struct mb_alert *a)
 
 int mb_alertlog_write(struct mb_alertlog *l, const struct mb_alert *a, double wall_time_s)
 {
-	char ts[40], *line = NULL;
+	char ts[128], *line = NULL;
 	int i, nfields, first = 1, err = 0;
 	size_t len = 0;
 	FILE *m;
@@ -174,8 +174,10 @@ int mb_alertlog_write(struct mb_alertlog *l, const struct mb_alert *a, double wa
 	if (!l->f)
 		return 0;
 	m = open_memstream(&line, &len);
-	if (!m)
+	if (!m) {
+		snprintf(l->errmsg, sizeof(l->errmsg), "%s: %s", l->path, strerror(ENOMEM));
 		return -ENOMEM;
+	}
 	format_time(ts, sizeof(ts), wall_time_s);
 	fprintf(m, "{\"time\":\"%s\",\"severity\":\"%s\",\"kind\":\"", ts,
 		sev_tab[sev_index(a->severity)].name);
@@ -203,11 +205,13 @@ int mb_alertlog_write(struct mb_alertlog *l, const struct mb_alert *a, double wa
 	fputs("}}\n", m);
 	if (fclose(m) || !line) {
 		free(line);
+		snprintf(l->errmsg, sizeof(l->errmsg), "%s: %s", l->path, strerror(ENOMEM));
 		return -ENOMEM;
 	}
 	errno = 0;
 	if (fwrite(line, 1, len, l->f) != len || fflush(l->f)) {
 		err = errno ? -errno : -EIO;
+		snprintf(l->errmsg, sizeof(l->errmsg), "%s: %s", l->path, strerror(-err));
 		/* A full disk may clear up: let the next alert try again. */
 		clearerr(l->f);
 	}

@@ -32,7 +32,8 @@ int mb_alertlog_open(struct mb_alertlog *l, const char *path, int use_syslog);
  * {"time":"2026-11-22T06:30:01.123Z","severity":"warning","kind":"...",
  *  "summary":"...","details":{"key":"string","n":42}}
  * wall_time_s is the alert's time as seconds since the epoch (UTC).
- * Returns 0 or a negative errno from writing the file (syslog cannot fail).
+ * Returns 0 or a negative errno from writing the file, with l->errmsg
+ * set (syslog cannot fail). A failed line is dropped; the next is tried.
  */
 int mb_alertlog_write(struct mb_alertlog *l, const struct mb_alert *a, double wall_time_s);
 

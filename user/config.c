@@ -117,7 +117,7 @@ enum { G_TEXTFILE, G_INTERVAL, G_ALERT_LOG, G_STATE_DIR, G_SYSLOG, G_NEAR_MISS, 
 
 static const struct keydef global_keys[] = {
 	[G_TEXTFILE] = { "textfile", "an absolute path ending in .prom" },
-	[G_INTERVAL] = { "interval", "seconds 1..3600" },
+	[G_INTERVAL] = { "interval", "seconds 1..3600, or a duration like 2m" },
 	[G_ALERT_LOG] = { "alert_log", "- for stdout or an absolute path" },
 	[G_STATE_DIR] = { "state_dir", "an absolute path" },
 	[G_SYSLOG] = { "syslog", "yes or no" },

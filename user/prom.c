@@ -187,6 +187,8 @@ static int write_all(int fd, const char *buf, size_t len)
 			continue;
 		if (n < 0)
 			return -errno;
+		if (n == 0)
+			return -EIO; /* no progress: do not spin */
 		buf += n;
 		len -= (size_t)n;
 	}

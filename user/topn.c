@@ -85,6 +85,7 @@ static struct mb_topn_entry *topn_insert(struct mb_topn *t, const char *k1, cons
 static struct mb_topn_entry *topn_slot(struct mb_topn *t, const char *k1, const char *k2)
 {
 	char a[MB_TOPN_KEY_LEN], b[MB_TOPN_KEY_LEN];
+	int two = k2 && *k2; /* "" and NULL both mean a one-key table */
 	struct mb_topn_entry *e;
 
 	/* Compare keys as they would be stored, truncated. */
@@ -95,14 +96,14 @@ static struct mb_topn_entry *topn_slot(struct mb_topn *t, const char *k1, const 
 		return e;
 	if (t->nkeyed < t->limit)
 		return topn_insert(t, a, b, 0);
-	if (k2)
+	if (two)
 		snprintf(b, sizeof(b), MB_TOPN_OTHER);
 	else
 		snprintf(a, sizeof(a), MB_TOPN_OTHER);
 	e = topn_find(t, a, b);
 	if (e)
 		return e;
-	if (t->noverflow < t->limit || !k2)
+	if (t->noverflow < t->limit || !two)
 		return topn_insert(t, a, b, 1);
 	e = topn_find(t, MB_TOPN_OTHER, MB_TOPN_OTHER);
 	return e ? e : topn_insert(t, MB_TOPN_OTHER, MB_TOPN_OTHER, 1);

@@ -38,7 +38,7 @@ struct mb_topn {
 int mb_topn_init(struct mb_topn *t, size_t limit);
 void mb_topn_free(struct mb_topn *t);
 
-/* Counter: add delta to the key's bucket. k2 NULL for a one-key table. */
+/* Counter: add delta to the key's bucket. k2 NULL or "" for a one-key table. */
 int mb_topn_add(struct mb_topn *t, const char *k1, const char *k2, uint64_t delta);
 
 /* Gauge of maxima: raise the key's bucket to v if v is larger. */

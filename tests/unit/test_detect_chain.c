@@ -346,6 +346,31 @@ static void test_suppressed_and_restart(void **state)
 	assert_int_equal(st->count, 1);
 }
 
+static void test_senders_capped(void **state)
+{
+	static const char *const comms[] = { "sh", "dataskq", "doveadm", "sh", "certbot", "sh" };
+	struct mb_exec_event e = e2big(T0 + NS_PER_SEC, 5000, MASTER);
+	struct mb_signal_event r;
+	int i;
+
+	(void)state;
+	/* Six reloads from five distinct senders (pid 10 "sh" twice). */
+	for (i = 0; i < 6; i++) {
+		r = sighup(T0 + (uint64_t)i * NS_PER_MS, i == 5 ? 10 : 10 + 10 * (uint32_t)i,
+			   comms[i], NULL, NULL);
+		mb_chain_feed_reload(chain, dv - 1, &r);
+	}
+	mb_chain_feed_exec(chain, &e);
+	assert_int_equal(ncaught, 1);
+	assert_int_equal(ifield(&caught[0], "reloads"), 6);
+	assert_int_equal(ifield(&caught[0], "senders"), MB_CHAIN_SENDERS);
+	assert_int_equal(ifield(&caught[0], "sender4_pid"), 40);
+	assert_string_equal(sfield(&caught[0], "sender4_comm"), "sh");
+	/* All fields still fit in one alert. */
+	assert_int_equal(ifield(&caught[0], "count"), 1);
+	assert_int_equal(ifield(&caught[0], "gap_ms"), 995);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -354,6 +379,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_outside_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enoent_and_near_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_suppressed_and_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_senders_capped, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

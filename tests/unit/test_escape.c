@@ -56,7 +56,6 @@ static int valid_utf8(const unsigned char *s)
 
 static void test_prom_injection(void **state)
 {
-	(void)state;
 	check(mb_prom_escape, "x\"}\nmailbpf_fs_shutdown{device=\"sda\"} 1",
 	      "x\\\"}\\nmailbpf_fs_shutdown{device=\\\"sda\\\"} 1");
 	check(mb_prom_escape, "a\\b", "a\\\\b");
@@ -66,7 +65,6 @@ static void test_prom_injection(void **state)
 
 static void test_prom_utf8(void **state)
 {
-	(void)state;
 	check(mb_prom_escape,
 	      "Gr\xc3\xbc\xc3\x9f"
 	      "e \xe2\x9c\x93 \xf0\x9f\x98\x80",
@@ -82,13 +80,11 @@ static void test_prom_utf8(void **state)
 
 static void test_prom_help(void **state)
 {
-	(void)state;
 	check(mb_prom_help_escape, "say \"hi\"\\\nnext\x1b", "say \"hi\"\\\\\\nnext" FFFD);
 }
 
 static void test_json(void **state)
 {
-	(void)state;
 	check(mb_json_escape, "a\"b\\c\n\r\t\x01\x1f\x7f",
 	      "a\\\"b\\\\c\\n\\r\\t\\u0001\\u001f\\u007f");
 	check(mb_json_escape, "\x1b[2J", "\\u001b[2J");
@@ -98,7 +94,6 @@ static void test_json(void **state)
 
 static void test_term(void **state)
 {
-	(void)state;
 	check(mb_term_escape, "\x1b[2J\x1b]0;pwn\x07", "\\x1b[2J\\x1b]0;pwn\\x07");
 	check(mb_term_escape, "a\\x41\tb\x7f", "a\\\\x41\\x09b\\x7f");
 	check(mb_term_escape,
@@ -117,7 +112,6 @@ static void test_truncation(void **state)
 {
 	char out[16];
 
-	(void)state;
 	/* The escape for '"' does not fit; 'b' would, but must not follow. */
 	assert_int_equal(mb_prom_escape(out, 3, "a\"b"), 4);
 	assert_string_equal(out, "a");
@@ -154,7 +148,6 @@ static void test_every_cut(void **state)
 	char full[256], out[256];
 	size_t f, len, n;
 
-	(void)state;
 	for (f = 0; f < sizeof(fns) / sizeof(fns[0]); f++) {
 		len = fns[f](full, sizeof(full), in);
 		assert_true(len < sizeof(full));
@@ -178,7 +171,6 @@ static void test_random_bytes(void **state)
 	char out[64 * 16 + 1];
 	size_t f, i, k;
 
-	(void)state;
 	srand(1);
 	for (k = 0; k < 20000; k++) {
 		for (i = 0; i < sizeof(in) - 1; i++)

