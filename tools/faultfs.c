@@ -19,9 +19,11 @@
  *                                      overlap bytes [OFFSET, OFFSET+LEN)
  *                                      of disk.img; flushes then succeed
  *                      e.g. `echo "fail write 0 4096" > MOUNTPOINT/ctl`.
- *                      A bad command fails the write with EINVAL. Reading
- *                      ctl shows the current rules. Rules apply to requests
- *                      that arrive after the write returns.
+ *                      A bad command fails the write with EINVAL. Rules
+ *                      apply to requests that arrive after the write
+ *                      returns. Reading ctl shows the rules and how many
+ *                      requests have failed so far, one line a direction:
+ *                        read=1 off=0 len=0 failed=8
  *
  * Failing requests return -EIO to the kernel, which the loop driver turns into
  * BLK_STS_IOERR, so block:block_rq_error and xfs:xfs_buf_ioerror fire exactly
@@ -51,6 +53,7 @@
 struct fault {
 	int on;
 	long long off, len; /* len 0 means the whole disk */
+	long long failed; /* requests failed so far, so tests can wait on it */
 };
 
 enum { DIR_READ, DIR_WRITE, NR_DIRS };
@@ -63,17 +66,18 @@ static int backing_fd = -1;
 
 static int should_fail(int dir, off_t off, size_t size)
 {
-	struct fault f;
+	struct fault *f = &faults[dir];
+	int fail;
 
 	pthread_mutex_lock(&fault_lock);
-	f = faults[dir];
-	pthread_mutex_unlock(&fault_lock);
-	if (!f.on)
-		return 0;
 	/* size 0 asks "is the whole disk failing?" (used for flushes). */
-	if (!f.len)
-		return 1;
-	return size && off < f.off + f.len && (long long)(off + size) > f.off;
+	if (!f->len)
+		fail = f->on;
+	else
+		fail = f->on && size && off < f->off + f->len && (long long)(off + size) > f->off;
+	f->failed += fail;
+	pthread_mutex_unlock(&fault_lock);
+	return fail;
 }
 
 static int parse_num(const char *s, long long *val)
@@ -107,7 +111,8 @@ static int parse_ctl(const char *buf, size_t size)
 
 	if (!strcmp(tok[0], "ok") && ntok == 1) {
 		pthread_mutex_lock(&fault_lock);
-		memset(faults, 0, sizeof(faults));
+		for (i = 0; i < NR_DIRS; i++)
+			faults[i] = (struct fault){ .failed = faults[i].failed };
 		pthread_mutex_unlock(&fault_lock);
 		return 0;
 	}
@@ -130,7 +135,9 @@ static int parse_ctl(const char *buf, size_t size)
 
 	pthread_mutex_lock(&fault_lock);
 	for (i = first; i <= last; i++)
-		faults[i] = (struct fault){ .on = 1, .off = off, .len = len };
+		faults[i] = (struct fault){
+			.on = 1, .off = off, .len = len, .failed = faults[i].failed
+		};
 	pthread_mutex_unlock(&fault_lock);
 	return 0;
 }
@@ -142,8 +149,9 @@ static int ctl_read(char *buf, size_t size, off_t off)
 
 	pthread_mutex_lock(&fault_lock);
 	for (i = 0; i < NR_DIRS; i++)
-		len += snprintf(st + len, sizeof(st) - len, "%s=%d off=%lld len=%lld\n",
-				dir_names[i], faults[i].on, faults[i].off, faults[i].len);
+		len += snprintf(st + len, sizeof(st) - len, "%s=%d off=%lld len=%lld failed=%lld\n",
+				dir_names[i], faults[i].on, faults[i].off, faults[i].len,
+				faults[i].failed);
 	pthread_mutex_unlock(&fault_lock);
 	if (off >= len)
 		return 0;

@@ -20,7 +20,8 @@
 #                              flags metadata_io); prints nothing. Exit 1 if
 #                              XFS did not shut down in XFS_FAULT_TIMEOUT s.
 #                              Afterwards every read and write fails.
-#   xfs-fault.sh ctl DIR CMD   send a raw faultfs command ("ok", "fail read")
+#   xfs-fault.sh ctl DIR CMD   send a raw faultfs command ("ok", "fail read");
+#                              `cat DIR/fuse/ctl` shows rules and counts
 #   xfs-fault.sh shutdown DIR  xfs_io -x -c 'shutdown -f' on DIR/mnt
 #   xfs-fault.sh teardown DIR  undo setup; safe to repeat, after a partial
 #                              setup and on a shut-down fs. Leaves DIR itself.
@@ -67,6 +68,13 @@ xfault_ctl() {
 	# A write to ctl blocks only if faultfs hangs; do not hang with it.
 	# shellcheck disable=SC2016 # $1 and $2 belong to the inner shell
 	timeout 5 bash -c 'printf "%s\n" "$1" >"$2"' _ "$2" "$dir/fuse/ctl"
+}
+
+# How many requests faultfs has failed in direction $2 (read or write).
+xfault_failed() {
+	local n
+	n=$(timeout 5 sed -n "s/^$2=.* failed=\([0-9]*\)\$/\1/p" "$1/fuse/ctl" 2>/dev/null)
+	echo "${n:-0}"
 }
 
 xfault_setup() {
@@ -188,9 +196,15 @@ xfault_fail() {
 	# Reads first: re-reading evicted inodes fails, but outside
 	# transactions (setup mounts noatime), so XFS carries on and we get
 	# several read errors.
+	# Eviction is not immediate (XFS reclaims inodes in the background
+	# and buffers age out over several shrinker passes), so poke until
+	# faultfs has really failed a few reads.
 	xfault_ctl "$dir" "fail read" || return 1
-	xfault_poke "$mnt"
-	xfault_poke "$mnt"
+	end=$((SECONDS + XFS_FAULT_TIMEOUT / 2))
+	while (($(xfault_failed "$dir" read) < 4 && SECONDS < end)); do
+		xfault_poke "$mnt"
+		sleep 0.1
+	done
 	# Then writes, except to the log, with reads working again so that
 	# new metadata can be dirtied: the AIL cannot write it back and,
 	# with no retries, XFS shuts down. A failed log write would shut it

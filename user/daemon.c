@@ -286,7 +286,7 @@ int mb_daemon_start(struct mb_daemon *d)
 		.exec_emit_gap_ns = NS_PER_SEC,
 		.fs_emit_gap_ns = NS_PER_SEC,
 		.near_permille = d->cfg.near_miss_pct * 10,
-		.ringbuf_bytes = 1 << 20,
+		.ringbuf_bytes = d->ringbuf_bytes,
 		.on_event = on_event,
 		.ctx = d,
 	};

@@ -19,6 +19,7 @@
 struct mb_daemon {
 	struct mb_config cfg; /* filled by the caller before start */
 	struct mb_alertlog log; /* opened by the caller before start */
+	uint32_t ringbuf_bytes; /* set by the caller before start */
 	struct mb_probes probes;
 	struct mb_reload_det *reload;
 	struct mb_exec_det *exec;

@@ -48,6 +48,7 @@ static void usage(FILE *out)
 		"  -s, --state-dir DIR   sticky filesystem state, default /var/lib/mailbpf\n"
 		"      --syslog          also send alerts to syslog\n"
 		"  -u, --user NAME       run as NAME once attached\n"
+		"      --ringbuf-kb N    ring buffer per probe family, default 1024\n"
 		"  -v, --verbose         libbpf debug output\n"
 		"signals: HUP re-reads the config, USR1 reopens the alert log, TERM stops.\n");
 }
@@ -57,6 +58,7 @@ struct overrides {
 	const char *textfile, *alert_log, *state_dir;
 	long interval;
 	int syslog;
+	long ringbuf_kb; /* per probe family; tiny values test overflow accounting */
 };
 
 static void apply_overrides(struct mb_config *c, const struct overrides *o)
@@ -102,6 +104,7 @@ static int parse_args(int argc, char **argv, struct overrides *o, const char **c
 		{ "state-dir", required_argument, NULL, 's' },
 		{ "syslog", no_argument, NULL, 'S' },
 		{ "user", required_argument, NULL, 'u' },
+		{ "ringbuf-kb", required_argument, NULL, 'R' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -138,6 +141,16 @@ static int parse_args(int argc, char **argv, struct overrides *o, const char **c
 			break;
 		case 'u':
 			*user = optarg;
+			break;
+		case 'R':
+			errno = 0;
+			o->ringbuf_kb = strtol(optarg, &end, 10);
+			if (errno || *end || o->ringbuf_kb < 4 || o->ringbuf_kb > 262144 ||
+			    (o->ringbuf_kb & (o->ringbuf_kb - 1))) {
+				warn("run: --ringbuf-kb '%s': expected a power of 2 from 4 to 262144",
+				     optarg);
+				return -EINVAL;
+			}
 			break;
 		case 'v':
 			mb_libbpf_verbose(1);
@@ -223,6 +236,7 @@ int cmd_run(int argc, char **argv)
 		warn("cannot open the alert log: %s", d->log.errmsg);
 		goto cleanup;
 	}
+	d->ringbuf_bytes = o.ringbuf_kb ? o.ringbuf_kb * 1024 : 1 << 20;
 	err = mb_daemon_start(d);
 	if (err)
 		goto cleanup;
