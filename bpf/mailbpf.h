@@ -69,6 +69,7 @@ enum mb_fs_source {
 	MB_FS_BTREE_CORRUPT = 9,
 	MB_FS_UNFIXED_CORRUPTION = 10,
 	MB_FS_BLOCK_RQ_ERROR = 11,
+	MB_FS_STAT_EIO = 12, /* userspace: the mount root answers EIO (any shutdown path) */
 };
 
 #define MB_EXEC_F_EXECVEAT (1U << 0) /* came from execveat */

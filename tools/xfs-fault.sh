@@ -182,8 +182,10 @@ xfault_fail() {
 	# shuts down with SHUTDOWN_META_IO_ERROR, which is traced.
 	{ echo 0 >"/sys/fs/xfs/$name/error/metadata/EIO/max_retries"; } 2>/dev/null
 
-	# Dirty metadata and cached inodes while the disk still works, so
-	# there is something to write back and read in again below.
+	# Dirty metadata and cached inodes while the disk works (whatever
+	# rules an earlier ctl set), so there is something to write back and
+	# read in again below.
+	xfault_ctl "$dir" ok || return 1
 	mkdir -p "$mnt/.xfs-fault" 2>/dev/null
 	for ((i = 0; i < 64; i++)); do
 		{ : >"$mnt/.xfs-fault/f$i"; } 2>/dev/null
@@ -195,10 +197,9 @@ xfault_fail() {
 
 	# Reads first: re-reading evicted inodes fails, but outside
 	# transactions (setup mounts noatime), so XFS carries on and we get
-	# several read errors.
-	# Eviction is not immediate (XFS reclaims inodes in the background
-	# and buffers age out over several shrinker passes), so poke until
-	# faultfs has really failed a few reads.
+	# several read errors. Eviction is not immediate (XFS reclaims inodes
+	# in the background, buffers age out over several shrinker passes),
+	# so poke until faultfs has really failed a few reads.
 	xfault_ctl "$dir" "fail read" || return 1
 	end=$((SECONDS + XFS_FAULT_TIMEOUT / 2))
 	while (($(xfault_failed "$dir" read) < 4 && SECONDS < end)); do

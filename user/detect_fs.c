@@ -10,6 +10,7 @@
 #include <string.h>
 #include "detect_fs.h"
 #include "names.h"
+#include "event_fmt.h"
 
 enum fs_kind { K_IO, K_CORRUPT, K_BLOCK };
 
@@ -70,27 +71,6 @@ static void resolve(struct where *w, uint32_t dev, const struct mb_mounts *mount
 	mb_copy_fixed(w->devname, sizeof(w->devname), m->devname, sizeof(m->devname));
 	mb_copy_fixed(w->mountpoint, sizeof(w->mountpoint), m->mountpoint, sizeof(m->mountpoint));
 	mb_copy_fixed(w->fstype, sizeof(w->fstype), m->fstype, sizeof(m->fstype));
-}
-
-static const char *source_name(uint32_t s)
-{
-	static const char *const names[] = {
-		[MB_FS_BUF_IOERROR] = "xfs_buf_ioerror",
-		[MB_FS_FORCE_SHUTDOWN] = "xfs_force_shutdown",
-		[MB_FS_MARK_SICK] = "xfs_fs_mark_sick",
-		[MB_FS_MARK_CORRUPT] = "xfs_fs_mark_corrupt",
-		[MB_FS_INODE_SICK] = "xfs_inode_mark_sick",
-		[MB_FS_INODE_CORRUPT] = "xfs_inode_mark_corrupt",
-		[MB_FS_GROUP_SICK] = "xfs_group_mark_sick",
-		[MB_FS_GROUP_CORRUPT] = "xfs_group_mark_corrupt",
-		[MB_FS_BTREE_CORRUPT] = "xfs_btree_corrupt",
-		[MB_FS_UNFIXED_CORRUPTION] = "xfs_fs_unfixed_corruption",
-		[MB_FS_BLOCK_RQ_ERROR] = "block_rq_error",
-	};
-
-	if (s < sizeof(names) / sizeof(names[0]) && names[s])
-		return names[s];
-	return "unknown";
 }
 
 void mb_fs_shutdown_flags_str(uint32_t flags, char *buf, size_t len)
@@ -177,7 +157,7 @@ static void base_fields(struct mb_alert *a, const struct mb_fs_event *e, const s
 	mb_alert_str(a, "dev", dev);
 	mb_alert_str(a, "mountpoint", w->mountpoint);
 	mb_alert_str(a, "fstype", w->fstype);
-	mb_alert_str(a, "source", source_name(e->source));
+	mb_alert_str(a, "source", mb_fs_source_name(e->source));
 	mb_alert_str(a, "error", e->error < 0 ? mb_errno_name(e->error) : "");
 	mb_alert_int(a, "pid", e->pid);
 	mb_alert_str(a, "comm", comm);
@@ -287,7 +267,7 @@ void mb_fs_feed(struct mb_fs_det *f, const struct mb_fs_event *e, const struct m
 		mb_alert_init(&a, e->hdr.ts_ns, MB_SEV_CRITICAL, "fs_corruption");
 		mb_alert_summary(&a,
 				 "%s: corruption reported by %s (mask 0x%x, inode %" PRIu64 ")%s",
-				 pl, source_name(e->source), e->flags, (uint64_t)e->ino, sup);
+				 pl, mb_fs_source_name(e->source), e->flags, (uint64_t)e->ino, sup);
 	} else {
 		/* Block errors may be retried successfully; the fs alerts say if they were not. */
 		mb_alert_init(&a, e->hdr.ts_ns, MB_SEV_WARNING, "block_io_error");

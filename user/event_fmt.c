@@ -13,6 +13,7 @@
 #include "escape.h"
 #include "event_fmt.h"
 #include "names.h"
+#include "detect_fs.h"
 
 static const char *const type_names[MB_EV_MAX] = {
 	[MB_EV_EXEC_FAIL] = "exec_fail",     [MB_EV_EXEC_NEAR] = "exec_near",
@@ -33,7 +34,15 @@ static const char *const fs_sources[] = {
 	[MB_FS_BTREE_CORRUPT] = "xfs_btree_corrupt",
 	[MB_FS_UNFIXED_CORRUPTION] = "xfs_fs_unfixed_corruption",
 	[MB_FS_BLOCK_RQ_ERROR] = "block_rq_error",
+	[MB_FS_STAT_EIO] = "stat_eio",
 };
+
+const char *mb_fs_source_name(uint32_t source)
+{
+	if (source < sizeof(fs_sources) / sizeof(fs_sources[0]) && fs_sources[source])
+		return fs_sources[source];
+	return "unknown";
+}
 
 const char *mb_event_type_name(uint32_t type)
 {
@@ -46,24 +55,6 @@ int mb_event_type_parse(const char *name)
 		if (type_names[t] && !strcmp(name, type_names[t]))
 			return t;
 	return -EINVAL;
-}
-
-void mb_shutdown_flags(uint32_t flags, char *buf, size_t len)
-{
-	static const struct {
-		uint32_t bit;
-		const char *name;
-	} f[] = { { 1, "metadata_io" },
-		  { 2, "log_io" },
-		  { 4, "force_umount" },
-		  { 8, "corruption" },
-		  { 32, "device_removed" } };
-	size_t o = 0;
-
-	buf[0] = 0;
-	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]) && o < len; i++)
-		if (flags & f[i].bit)
-			o += snprintf(buf + o, len - o, "%s%s", o ? "|" : "", f[i].name);
 }
 
 int mb_event_decode(union mb_event *ev, const void *data, size_t size)
@@ -241,7 +232,7 @@ static void fs_fields(struct line *l, const struct mb_fmt *f, const struct mb_fs
 		    "unknown");
 	switch (e->hdr.type) {
 	case MB_EV_FS_SHUTDOWN:
-		mb_shutdown_flags(e->flags, flags, sizeof(flags));
+		mb_fs_shutdown_flags_str(e->flags, flags, sizeof(flags));
 		str(l, "flags", flags);
 		str(l, "file", e->detail);
 		num(l, "line", e->nr);

@@ -26,8 +26,8 @@ int mb_event_decode(union mb_event *ev, const void *data, size_t size);
 const char *mb_event_type_name(uint32_t type);
 int mb_event_type_parse(const char *name);
 
-/* "metadata_io|log_io" for xfs_force_shutdown flags. */
-void mb_shutdown_flags(uint32_t flags, char *buf, size_t len);
+/* "xfs_buf_ioerror", ... for enum mb_fs_source. */
+const char *mb_fs_source_name(uint32_t source);
 
 /* Formatting context: the boot->wall offset and the mount table. */
 struct mb_fmt {

@@ -95,6 +95,8 @@ os.kill(int(sys.argv[3]), int(sys.argv[2]))
 
 # start_trace ARGS...: mailbpf trace --json in the background -> $TMP/trace.json
 start_trace() {
+	# Truncate first: a previous trace's "tracing" line must not count.
+	: >"$TMP/trace.err"
 	"$MAILBPF" trace --json "$@" >"$TMP/trace.json" 2>"$TMP/trace.err" &
 	TRACE_PID=$!
 	at_exit "kill -INT $TRACE_PID; wait $TRACE_PID"
@@ -111,6 +113,7 @@ stop_trace() {
 start_run() {
 	mkdir -p "$TMP/textfile" "$TMP/state"
 	TEXTFILE=$TMP/textfile/mailbpf.prom
+	: >"$TMP/run.err"
 	"$MAILBPF" run --textfile "$TEXTFILE" --state-dir "$TMP/state" \
 		--alert-log "$TMP/alerts.log" "$@" >"$TMP/run.out" 2>"$TMP/run.err" &
 	RUN_PID=$!
