@@ -147,11 +147,12 @@ static void num(struct line *l, const char *key, int64_t v)
 	put(l, l->json ? ",\"%s\":%lld" : " %s=%lld", key, (long long)v);
 }
 
-static void task_fields(struct line *l, const char *pfx, const struct mb_task *t, int own)
+/* pid and comm are the human line's own columns: repeated in JSON only. */
+static void task_fields(struct line *l, const char *pfx, const struct mb_task *t)
 {
 	char key[32], anc[MB_COMM_LEN * (MB_ANCESTORS + 1) + 8];
 
-	if (own || l->json) {
+	if (l->json) {
 		snprintf(key, sizeof(key), "%spid", pfx);
 		num(l, key, t->pid);
 		snprintf(key, sizeof(key), "%scomm", pfx);
@@ -198,7 +199,7 @@ static void exec_fields(struct line *l, const struct mb_exec_event *e)
 		str(l, "over", "max_arg_strlen");
 	if (e->suppressed)
 		num(l, "suppressed", e->suppressed);
-	task_fields(l, "", &e->task, 0);
+	task_fields(l, "", &e->task);
 }
 
 static void signal_fields(struct line *l, const struct mb_fmt *f, const struct mb_signal_event *e)
@@ -213,7 +214,7 @@ static void signal_fields(struct line *l, const struct mb_fmt *f, const struct m
 		str(l, "daemon", f->cfg->daemons[e->watched - 1].name);
 	if (l->json)
 		num(l, "code", e->code);
-	task_fields(l, "sender_", &e->sender, 1);
+	task_fields(l, "sender_", &e->sender);
 }
 
 static void fs_fields(struct line *l, const struct mb_fmt *f, const struct mb_fs_event *e)
