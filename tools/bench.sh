@@ -17,7 +17,7 @@
 # run of a calibrated workload, default 2), MB_BENCH_OUT (default
 # docs/BENCHMARKS.md).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 ROUNDS=${MB_BENCH_ROUNDS:-5}
 SECS=${MB_BENCH_SECS:-2}
@@ -168,6 +168,13 @@ wait_prom_after() {
 
 # --- libbpf-tools: both running, output to /dev/null, lost-event lines kept
 LT_PIDS=()
+count_fds() { # count_fds PID WORD: open fds whose target mentions WORD
+	local f n=0
+	for f in /proc/"$1"/fd/*; do
+		[[ $(readlink "$f" 2>/dev/null) == *"$2"* ]] && n=$((n + 1))
+	done
+	echo "$n"
+}
 start_libbpf_tools() { # start_libbpf_tools TAG
 	local tag=$1 t0 ok e s
 	t0=$(now)
@@ -180,10 +187,10 @@ start_libbpf_tools() { # start_libbpf_tools TAG
 	# Attached once their bpf_links exist and the perf buffer's epoll is open.
 	for _ in $(seq 1 1000); do
 		ok=1
-		[ "$(ls -l /proc/"$e"/fd 2>/dev/null | grep -c bpf_link)" -ge 2 ] || ok=0
-		[ "$(ls -l /proc/"$e"/fd 2>/dev/null | grep -c eventpoll)" -ge 1 ] || ok=0
-		[ "$(ls -l /proc/"$s"/fd 2>/dev/null | grep -c bpf_link)" -ge 1 ] || ok=0
-		[ "$(ls -l /proc/"$s"/fd 2>/dev/null | grep -c eventpoll)" -ge 1 ] || ok=0
+		[ "$(count_fds "$e" bpf_link)" -ge 2 ] || ok=0
+		[ "$(count_fds "$e" eventpoll)" -ge 1 ] || ok=0
+		[ "$(count_fds "$s" bpf_link)" -ge 1 ] || ok=0
+		[ "$(count_fds "$s" eventpoll)" -ge 1 ] || ok=0
 		[ $ok -eq 1 ] && break
 		sleep 0.01
 	done
@@ -302,7 +309,7 @@ echo "bench: reload collision latency"
 for r in $(seq 1 "$ROUNDS"); do
 	start_mailbpf "lat$r"
 	sleep 1.5 # steady state: past the first textfile writes
-	for try in 1 2; do
+	for _ in 1 2; do
 		out=$("$LOAD" latency "$T_WATCHED" "$MB_DIR/alerts.log" "$MB_PROM" dovecot) && break
 		# Something else reloaded a "dovecot" and closed the gate: wait out the window.
 		echo "bench: latency probe: ${out:-failed}; retrying" >&2
