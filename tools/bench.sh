@@ -278,7 +278,7 @@ for r in $(seq 1 "$ROUNDS"); do
 				note_daemon e2big_counted "$r" "${v:-0}"
 			elif [ "$w" = hup_watched ]; then
 				v=$(prom_value "$MB_PROM" \
-					'mailbpf_reload_signals_total{daemon="dovecot",signal="HUP"}')
+					'mailbpf_reload_signals_total{daemon="dovecot",signal="SIGHUP"}')
 				note_daemon hup_watched_counted "$r" "${v:-0}"
 			fi
 		done

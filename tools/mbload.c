@@ -2,11 +2,11 @@
 /*
  * mbload: the workload generator behind `make bench` (tools/bench.sh).
  *
- *   mbload exec N                 fork + execve /bin/true, N times
+ *   mbload exec N [SECS]          fork + execve /bin/true, N times
  *   mbload e2big N [NAME]         execve of a copy of /bin/true called NAME
  *                                 with a 200 KiB argument: fails E2BIG, N times
- *   mbload sighup N PID           kill(PID, SIGHUP), N times
- *   mbload kill0 N PID            kill(PID, 0), N times
+ *   mbload sighup N PID [SECS]    kill(PID, SIGHUP), N times
+ *   mbload kill0 N PID [SECS]     kill(PID, 0), N times
  *   mbload target COMM            rename to COMM, handle SIGHUP, print the pid,
  *                                 run until SIGTERM/SIGINT
  *   mbload latency PID ALERTLOG TEXTFILE [DAEMON]
@@ -14,6 +14,10 @@
  *                                 long until the reload_collision line is in
  *                                 ALERTLOG and the collision counter of DAEMON
  *                                 (default dovecot) went up in TEXTFILE
+ *
+ * SECS, where taken, stops the loop early once that much time has passed
+ * (checked every 256 operations), so a slow configuration cannot stretch a
+ * run: the rate is what was done over the time it took.
  *
  * Every result is one line of key=value pairs, first word the mode, so the
  * runner can pick fields with sed. Exit status is 0 only when every
@@ -39,6 +43,7 @@
 
 #define BIG_ARG (200 * 1024) /* > MAX_ARG_STRLEN (128 KiB): E2BIG */
 #define LATENCY_TIMEOUT_MS 5000
+#define CHECK_EVERY 256 /* operations between two looks at the clock */
 
 extern char **environ;
 
@@ -71,6 +76,19 @@ static int parse_count(const char *s, long *out)
 	return 0;
 }
 
+static int parse_secs(const char *s, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	if (errno || *end || *out <= 0) {
+		fprintf(stderr, "mbload: '%s': expected seconds > 0\n", s);
+		return -1;
+	}
+	return 0;
+}
+
 static int parse_pid(const char *s, pid_t *out)
 {
 	long v;
@@ -87,16 +105,20 @@ static void report(const char *mode, long n, long bad, double secs)
 	       secs > 0 ? n / secs : 0.0);
 }
 
-static int do_exec(long n)
+static int do_exec(long n, double secs)
 {
 	char *const argv[] = { "true", NULL };
-	long bad = 0;
+	long bad = 0, i;
 	double t0, t1;
 
 	t0 = mono_s();
-	for (long i = 0; i < n; i++) {
+	for (i = 0; i < n; i++) {
 		int status;
-		pid_t pid = fork();
+		pid_t pid;
+
+		if (secs > 0 && !(i % 16) && i && mono_s() - t0 >= secs)
+			break;
+		pid = fork();
 
 		if (pid < 0) {
 			perror("mbload: fork");
@@ -110,7 +132,7 @@ static int do_exec(long n)
 			bad++;
 	}
 	t1 = mono_s();
-	report("exec", n, bad, t1 - t0);
+	report("exec", i, bad, t1 - t0);
 	return bad ? 1 : 0;
 }
 
@@ -186,17 +208,20 @@ out:
 	return ret;
 }
 
-static int do_kill(const char *mode, long n, pid_t pid, int sig)
+static int do_kill(const char *mode, long n, pid_t pid, int sig, double secs)
 {
-	long bad = 0;
+	long bad = 0, i;
 	double t0, t1;
 
 	t0 = mono_s();
-	for (long i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		if (secs > 0 && !(i % CHECK_EVERY) && i && mono_s() - t0 >= secs)
+			break;
 		if (kill(pid, sig))
 			bad++;
+	}
 	t1 = mono_s();
-	report(mode, n, bad, t1 - t0);
+	report(mode, i, bad, t1 - t0);
 	return bad ? 1 : 0;
 }
 
@@ -401,10 +426,10 @@ static int do_latency(pid_t pid, const char *alertlog, const char *textfile, con
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: mbload exec N\n"
+	fprintf(stderr, "usage: mbload exec N [SECS]\n"
 			"       mbload e2big N [NAME]\n"
-			"       mbload sighup N PID\n"
-			"       mbload kill0 N PID\n"
+			"       mbload sighup N PID [SECS]\n"
+			"       mbload kill0 N PID [SECS]\n"
 			"       mbload target COMM\n"
 			"       mbload latency PID ALERTLOG TEXTFILE [DAEMON]\n");
 }
@@ -412,24 +437,26 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
+	double secs = 0;
 	long n;
 	pid_t pid;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (!strcmp(mode, "exec") && argc == 3) {
-		if (parse_count(argv[2], &n))
+	if (!strcmp(mode, "exec") && (argc == 3 || argc == 4)) {
+		if (parse_count(argv[2], &n) || (argc == 4 && parse_secs(argv[3], &secs)))
 			return 2;
-		return do_exec(n);
+		return do_exec(n, secs);
 	}
 	if (!strcmp(mode, "e2big") && (argc == 3 || argc == 4)) {
 		if (parse_count(argv[2], &n))
 			return 2;
 		return do_e2big(n, argc == 4 ? argv[3] : "mbload-e2big");
 	}
-	if ((!strcmp(mode, "sighup") || !strcmp(mode, "kill0")) && argc == 4) {
-		if (parse_count(argv[2], &n) || parse_pid(argv[3], &pid))
+	if ((!strcmp(mode, "sighup") || !strcmp(mode, "kill0")) && (argc == 4 || argc == 5)) {
+		if (parse_count(argv[2], &n) || parse_pid(argv[3], &pid) ||
+		    (argc == 5 && parse_secs(argv[4], &secs)))
 			return 2;
-		return do_kill(mode, n, pid, !strcmp(mode, "sighup") ? SIGHUP : 0);
+		return do_kill(mode, n, pid, !strcmp(mode, "sighup") ? SIGHUP : 0, secs);
 	}
 	if (!strcmp(mode, "target") && argc == 3)
 		return do_target(argv[2]);

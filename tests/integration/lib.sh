@@ -10,15 +10,18 @@ TMP=$(mktemp -d /tmp/mailbpf-test.XXXXXX)
 NAME=$(basename "$0" .sh)
 _passed=0
 _failed=0
-_cleanups=()
 
-at_exit() { _cleanups+=("$*"); }
+# Cleanups go to a file, not an array, so that helpers called in a
+# command substitution (pid=$(spawn_named ...)) register theirs too.
+at_exit() { printf '%s\n' "$*" >>"$TMP/.cleanups"; }
 
 _run_cleanups() {
-	local i
-	for ((i = ${#_cleanups[@]} - 1; i >= 0; i--)); do
-		eval "${_cleanups[$i]}" >/dev/null 2>&1 || true
-	done
+	local cmd
+	if [ -f "$TMP/.cleanups" ]; then
+		while IFS= read -r cmd; do
+			eval "$cmd" >/dev/null 2>&1 || true
+		done < <(tac "$TMP/.cleanups")
+	fi
 	rm -rf "$TMP"
 }
 trap _run_cleanups EXIT

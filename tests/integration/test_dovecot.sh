@@ -60,6 +60,27 @@ num() {
 	echo "${v:--1}"
 }
 
+# mailbpf knows a daemon by its comm, so a reload sent to any other process
+# named dovecot at the same time (another test's stand-in, `make bench`'s
+# target) adds to the same counters and shares the per-daemon alert gate.
+# Named on failure so such a run is told apart from a mailbpf bug.
+others() {
+	local p found=
+	for p in /proc/[0-9]*; do
+		[ "${p#/proc/}" != "$MASTER" ] || continue
+		[ "$(cat "$p/comm" 2>/dev/null)" = dovecot ] || continue
+		found="$found ${p#/proc/}($(tr '\0' ' ' <"$p/cmdline" 2>/dev/null | cut -c1-60))"
+	done
+	echo "other processes named dovecot:${found:- none}"
+}
+
+# check_x: check, with the other dovecots named when it fails.
+check_x() {
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else not_ok "$what" "failed: $*" "$(others)"; fi
+}
+
 # Dovecot's unprivileged processes (auth as "dovecot", imap as the mail
 # user) must reach the passwd-file and the maildir: give them a world-
 # traversable tree of their own under the private $TMP.
@@ -122,8 +143,9 @@ EOF
 # through doveadm first, then killed in case it ignored that; the log and
 # other children leave with it.
 at_exit "doveadm -c '$CONF' stop; sleep 0.3; [ -s '$DV/run/master.pid' ] && kill -9 \$(cat '$DV/run/master.pid')"
-if ! out=$(dovecot -c "$CONF" 2>&1); then
-	not_ok "dovecot starts" "$out" "$(cat "$DV/dovecot.log" 2>/dev/null)"
+# Not $(dovecot ...): the daemonized master would hold the pipe open.
+if ! dovecot -c "$CONF" >"$DV/start.out" 2>&1 </dev/null; then
+	not_ok "dovecot starts" "$(cat "$DV/start.out")" "$(cat "$DV/dovecot.log" 2>/dev/null)"
 	finish
 fi
 wait_for 10 test -s "$DV/run/master.pid"
@@ -143,15 +165,17 @@ ok "mailbpf run starts"
 # includes doveadm's own start-up (it re-execs itself via doveconf).
 t0=$(date +%s%N)
 doveadm -c "$CONF" reload &
+r1=$!
 doveadm -c "$CONF" reload &
-wait
-if wait_for 5 grep -qF "\"target_pid\":$MASTER," "$TMP/alerts.log"; then
+r2=$!
+wait "$r1" "$r2" # not a bare wait: mailbpf run is a child too
+if wait_for 5 eval '[ "$(count_alerts reload_collision "$MASTER")" -ge 1 ]'; then
 	ms=$((($(date +%s%N) - t0) / 1000000))
 	echo "# alert after $ms ms"
 	check "collision alert within 1 s of the reloads (${ms} ms)" test "$ms" -le 1000
 else
 	not_ok "collision alert within 1 s of the reloads" "no alert for pid $MASTER in 5 s" \
-		"$(cat "$TMP/alerts.log" 2>/dev/null)" "$(cat "$TMP/run.err")"
+		"$(cat "$TMP/alerts.log" 2>/dev/null)" "$(cat "$TMP/run.err")" "$(others)"
 fi
 
 line=$(alert_json reload_collision "$MASTER")
@@ -176,12 +200,16 @@ if [ -n "$line" ]; then
 else
 	not_ok "reload_collision alert for the dovecot master" "$(cat "$TMP/alerts.log" 2>/dev/null)"
 fi
-check "exactly one collision alert for the two reloads" \
+check_x "exactly one collision alert for the two reloads" \
 	test "$(count_alerts reload_collision "$MASTER")" -eq 1
 
-# Dovecot logs each SIGHUP it handles; both must have reached it.
-check "dovecot handled both SIGHUPs" \
-	wait_for 10 eval '[ "$(grep -c "SIGHUP received" "$DV/dovecot.log")" -eq 2 ]'
+# Dovecot logs each reload it performs. Two SIGHUPs this close may be one
+# reload: the kernel merges a signal that is already pending (mailbpf then
+# says merged), and Dovecot may handle two deliveries in one pass.
+hups() { grep -c "SIGHUP received" "$DV/dovecot.log"; }
+check "dovecot reloaded (once or twice)" wait_for 10 eval '[ "$(hups)" -ge 1 ]'
+sleep 0.3
+[ -z "$line" ] || echo "# dovecot logged $(hups) reload(s); alert merged=$(json_get "$line" details merged)"
 
 # The textfile follows the alert within about a second.
 check "textfile: collisions_total{dovecot} >= 1" \
@@ -190,7 +218,7 @@ check "textfile: incidents_total{reload_collision} >= 1" \
 	wait_for 5 eval '[ "$(num "mailbpf_incidents_total{kind=\"reload_collision\"}")" -ge 1 ]'
 sig='mailbpf_reload_signals_total{daemon="dovecot",signal="SIGHUP"}'
 wait_for 5 eval '[ "$(num "$sig")" -ge 2 ]'
-check "textfile: reload_signals_total{dovecot,SIGHUP} == 2 (got $(num "$sig"))" \
+check_x "textfile: reload_signals_total{dovecot,SIGHUP} == 2 (got $(num "$sig"))" \
 	test "$(num "$sig")" -eq 2
 check "textfile: last_collision_timestamp set" \
 	test "$(num 'mailbpf_reload_last_collision_timestamp_seconds{daemon="dovecot"}')" -gt 0
@@ -201,19 +229,19 @@ check "dovecot master pid unchanged" test "$(cat "$DV/run/master.pid")" = "$MAST
 collisions=$(num 'mailbpf_reload_collisions_total{daemon="dovecot"}')
 incidents=$(num 'mailbpf_incidents_total{kind="reload_collision"}')
 sleep 5.5
+before=$(hups)
 doveadm -c "$CONF" reload
-check "dovecot handled the third SIGHUP" \
-	wait_for 10 eval '[ "$(grep -c "SIGHUP received" "$DV/dovecot.log")" -eq 3 ]'
-check "textfile: reload_signals_total{dovecot,SIGHUP} == 3 after the lone reload" \
+check "dovecot reloaded for the lone SIGHUP" wait_for 10 eval '[ "$(hups)" -eq $((before + 1)) ]'
+check_x "textfile: reload_signals_total{dovecot,SIGHUP} == 3 after the lone reload" \
 	wait_for 6 eval '[ "$(num "$sig")" -eq 3 ]'
 # The count comes from a kernel map, the verdict from the event stream: wait
 # for one more rewrite so the verdict on the third reload is surely in.
 stamp=$(num mailbpf_last_update_timestamp_seconds)
 check "textfile rewritten since" wait_for 6 eval \
 	'awk -v a="$(num mailbpf_last_update_timestamp_seconds)" -v b="$stamp" "BEGIN { exit !(a > b) }"'
-check "lone reload after the window: collisions_total unchanged ($collisions)" \
+check_x "lone reload after the window: collisions_total unchanged ($collisions)" \
 	test "$(num 'mailbpf_reload_collisions_total{daemon="dovecot"}')" -eq "$collisions"
-check "lone reload after the window: incidents_total unchanged ($incidents)" \
+check_x "lone reload after the window: incidents_total unchanged ($incidents)" \
 	test "$(num 'mailbpf_incidents_total{kind="reload_collision"}')" -eq "$incidents"
 check "lone reload after the window: no new alert line" \
 	test "$(count_alerts reload_collision "$MASTER")" -eq 1

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * libFuzzer target: a raw ring-buffer record -> mb_event_decode() ->
+ * mb_event_json() and mb_event_human(), as `mailbpf trace` does.
+ *
+ * Every string in a record (comm, ancestors' comms, file names, the
+ * shutdown's source file) is chosen by some local user, and the decoder is
+ * documented as the fuzz target for everything the kernel hands over. So:
+ *   - decode accepts only records of the right size for their type;
+ *   - JSON output is one complete, valid JSON object (checked by a strict
+ *     RFC 8259 parser below, UTF-8 included) with no raw control byte;
+ *   - human output is valid UTF-8 with no control byte, no C1 control and
+ *     no bidi override (escape.h promises terminal-safe text);
+ *   - a returned length is the string's length, and a short buffer is
+ *     never overrun (exact-size heap buffers, so ASan sees one byte over).
+ * The mount table has a hostile mount point, as a FUSE mount can have.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "config.h"
+#include "event_fmt.h"
+
+#define CHECK(cond, what, out)                                                          \
+	do {                                                                            \
+		if (!(cond)) {                                                          \
+			fprintf(stderr, "fuzz_event: %s: %s (%s:%d)\n  output: %s\n", what, \
+				#cond, __FILE__, __LINE__, out ? out : "");              \
+			abort();                                                        \
+		}                                                                       \
+	} while (0)
+
+/* ---- UTF-8 (Unicode table 3-7) ---- */
+static size_t utf8_seq(const unsigned char *s, const unsigned char *end, uint32_t *cp)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, *cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, *cp = c & 0x0f, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, *cp = c & 0x07, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+	else
+		return 0;
+	if ((size_t)(end - s) < n || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		*cp = *cp << 6 | (s[i] & 0x3f);
+	}
+	return n;
+}
+
+/* ---- a strict JSON parser: returns the end of the value or NULL ---- */
+static const unsigned char *ws(const unsigned char *p, const unsigned char *e)
+{
+	while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+static int hex(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static const unsigned char *jstring(const unsigned char *p, const unsigned char *e)
+{
+	uint32_t cp;
+	size_t n;
+
+	if (p >= e || *p++ != '"')
+		return NULL;
+	while (p < e && *p != '"') {
+		if (*p < 0x20 || *p == 0x7f) /* raw control byte: invalid (0x7f: ours) */
+			return NULL;
+		if (*p == '\\') {
+			if (++p >= e)
+				return NULL;
+			if (*p == 'u') {
+				if (e - p < 5 || !hex(p[1]) || !hex(p[2]) || !hex(p[3]) ||
+				    !hex(p[4]))
+					return NULL;
+				p += 5;
+			} else if (strchr("\"\\/bfnrt", *p) && *p) {
+				p++;
+			} else {
+				return NULL;
+			}
+			continue;
+		}
+		n = utf8_seq(p, e, &cp);
+		if (!n)
+			return NULL;
+		p += n;
+	}
+	return p < e ? p + 1 : NULL;
+}
+
+static const unsigned char *jvalue(const unsigned char *p, const unsigned char *e, int depth);
+
+static const unsigned char *jnumber(const unsigned char *p, const unsigned char *e)
+{
+	const unsigned char *s;
+
+	if (p < e && *p == '-')
+		p++;
+	if (p >= e)
+		return NULL;
+	if (*p == '0')
+		p++;
+	else if (*p >= '1' && *p <= '9')
+		while (p < e && *p >= '0' && *p <= '9')
+			p++;
+	else
+		return NULL;
+	if (p < e && *p == '.') {
+		s = ++p;
+		while (p < e && *p >= '0' && *p <= '9')
+			p++;
+		if (p == s)
+			return NULL;
+	}
+	if (p < e && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < e && (*p == '+' || *p == '-'))
+			p++;
+		s = p;
+		while (p < e && *p >= '0' && *p <= '9')
+			p++;
+		if (p == s)
+			return NULL;
+	}
+	return p;
+}
+
+static const unsigned char *jcontainer(const unsigned char *p, const unsigned char *e, int depth,
+				       int obj)
+{
+	unsigned char close = obj ? '}' : ']';
+
+	p = ws(p + 1, e);
+	if (p < e && *p == close)
+		return p + 1;
+	for (;;) {
+		if (obj) {
+			p = jstring(ws(p, e), e);
+			if (!p)
+				return NULL;
+			p = ws(p, e);
+			if (p >= e || *p++ != ':')
+				return NULL;
+		}
+		p = jvalue(p, e, depth + 1);
+		if (!p)
+			return NULL;
+		p = ws(p, e);
+		if (p < e && *p == ',') {
+			p++;
+			continue;
+		}
+		return p < e && *p == close ? p + 1 : NULL;
+	}
+}
+
+static const unsigned char *jvalue(const unsigned char *p, const unsigned char *e, int depth)
+{
+	if (depth > 32)
+		return NULL;
+	p = ws(p, e);
+	if (p >= e)
+		return NULL;
+	switch (*p) {
+	case '{':
+		return jcontainer(p, e, depth, 1);
+	case '[':
+		return jcontainer(p, e, depth, 0);
+	case '"':
+		return jstring(p, e);
+	case 't':
+		return e - p >= 4 && !memcmp(p, "true", 4) ? p + 4 : NULL;
+	case 'f':
+		return e - p >= 5 && !memcmp(p, "false", 5) ? p + 5 : NULL;
+	case 'n':
+		return e - p >= 4 && !memcmp(p, "null", 4) ? p + 4 : NULL;
+	}
+	return jnumber(p, e);
+}
+
+static int json_object_ok(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *e = p + len;
+
+	if (!len || *p != '{')
+		return 0;
+	p = jvalue(p, e, 0);
+	return p && ws(p, e) == e;
+}
+
+/* Text a terminal shows as is: see mb_term_escape() in escape.h. */
+static int term_safe(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *e = p + len;
+	uint32_t cp;
+	size_t n;
+
+	while (p < e) {
+		n = utf8_seq(p, e, &cp);
+		if (!n || cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) || cp == 0x061c ||
+		    cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
+		    (cp >= 0x2066 && cp <= 0x2069))
+			return 0;
+		p += n;
+	}
+	return 1;
+}
+
+static struct mb_mounts mounts;
+static struct mb_config cfg;
+
+static void setup(void)
+{
+	static const struct {
+		uint32_t dev;
+		const char *dn, *mp, *fs;
+	} m[] = {
+		{ 7u << 20 | 0, "loop0", "/var/vmail", "xfs" },
+		{ 8u << 20 | 1, "sda1", "/", "ext4" },
+		/* A FUSE mount point: mountinfo's octal escapes undone. */
+		{ 0u << 20 | 52, "0:52", "/home/u/x\"}\n\x1b[31mmailbpf_fs_shutdown{\xff\xfe\\", "fuse.x" },
+	};
+
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		mounts.m[i].dev = m[i].dev;
+		mounts.m[i].mount_id = 20 + (int)i;
+		snprintf(mounts.m[i].devname, sizeof(mounts.m[i].devname), "%s", m[i].dn);
+		snprintf(mounts.m[i].mountpoint, sizeof(mounts.m[i].mountpoint), "%s", m[i].mp);
+		snprintf(mounts.m[i].fstype, sizeof(mounts.m[i].fstype), "%s", m[i].fs);
+	}
+	mounts.n = 3;
+	mb_config_defaults(&cfg);
+}
+
+/* Format into an exact-size heap buffer of len bytes. */
+static void format(const struct mb_fmt *f, const union mb_event *ev, size_t len, int json)
+{
+	char *buf = malloc(len);
+	int n;
+
+	if (!buf)
+		abort();
+	memset(buf, 0, len);
+	n = json ? mb_event_json(f, ev, buf, len) : mb_event_human(f, ev, buf, len);
+	if (n >= 0) {
+		CHECK((size_t)n < len && strlen(buf) == (size_t)n, "length", buf);
+		if (json)
+			CHECK(json_object_ok(buf, (size_t)n), "invalid JSON", buf);
+		else
+			CHECK(term_safe(buf, (size_t)n), "unsafe terminal text", buf);
+	} else {
+		CHECK(n == -ENOSPC, "error", buf);
+	}
+	free(buf);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static int ready;
+	struct mb_fmt f = { 0 };
+	union mb_event ev;
+	size_t small;
+	int ret;
+
+	if (!ready) {
+		setup();
+		ready = 1;
+	}
+	memset(&ev, 0xa5, sizeof(ev));
+	ret = mb_event_decode(&ev, data, size);
+	if (ret) {
+		CHECK(ret == -EINVAL, "decode error", "");
+		return 0;
+	}
+	CHECK(size >= sizeof(struct mb_hdr), "accepted a short record", "");
+#ifdef FUZZ_SKIP_KNOWN
+	/*
+	 * Reported, not fixed: signal_fields() checks (int)watched <=
+	 * ndaemons, so watched >= 2^31 indexes cfg->daemons[] ~4G entries
+	 * out of bounds. Skipped so the run can look for other bugs.
+	 */
+	if (ev.hdr.type == MB_EV_SIGNAL && ev.sig.watched > 0x7fffffffu)
+		return 0;
+#endif
+	/* A fixed offset (the epoch at boot) keeps runs reproducible. */
+	f.boot_to_wall_ns = 1700000000LL * 1000000000LL;
+	f.mounts = &mounts;
+	f.cfg = &cfg;
+	/* trace's buffer size, then a short one picked from the record. */
+	format(&f, &ev, 8192, 1);
+	format(&f, &ev, 8192, 0);
+	small = 1 + data[size - 1] % 600;
+	format(&f, &ev, small, 1);
+	format(&f, &ev, small, 0);
+	/* No mount table and no config, as early in trace's life. */
+	f.mounts = NULL;
+	f.cfg = NULL;
+	format(&f, &ev, 8192, 1);
+	format(&f, &ev, 8192, 0);
+	return 0;
+}
