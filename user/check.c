@@ -203,7 +203,10 @@ int cmd_check(int argc, char **argv)
 			line(&t, "FAIL", "probes: none could be loaded (see above; -v in run)");
 		} else {
 			for (int i = 0; i < MB_PROBE_MAX; i++)
-				line(&t, probes.attached[i] ? "OK" : i >= MB_PROBE_XFS ? "WARN" : "FAIL",
+				line(&t,
+				     probes.attached[i] ? "OK" :
+				     i >= MB_PROBE_XFS	? "WARN" :
+							  "FAIL",
 				     "probe %s: %s", mb_probe_name(i),
 				     probes.attached[i] ? "attached" : "not attached");
 			line(&t, "OK", "ring buffer: created, attach took %llu ms",

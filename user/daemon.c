@@ -122,7 +122,7 @@ struct near_list {
 	struct {
 		char comm[MB_COMM_LEN];
 		uint64_t ppm;
-	} *v;
+	} * v;
 	size_t n, cap;
 };
 

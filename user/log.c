@@ -9,38 +9,15 @@
 
 int mb_verbose;
 
-static void vlog(const char *prefix, const char *fmt, va_list ap)
-{
-	fprintf(stderr, "mailbpf: %s", prefix);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-}
-
-void warn(const char *fmt, ...)
+void mb_log(enum mb_log_level level, const char *fmt, ...)
 {
 	va_list ap;
 
-	va_start(ap, fmt);
-	vlog("", fmt, ap);
-	va_end(ap);
-}
-
-void note(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog("", fmt, ap);
-	va_end(ap);
-}
-
-void debug(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!mb_verbose)
+	if (level == MB_LOG_DEBUG && !mb_verbose)
 		return;
+	fputs(level == MB_LOG_DEBUG ? "mailbpf: debug: " : "mailbpf: ", stderr);
 	va_start(ap, fmt);
-	vlog("debug: ", fmt, ap);
+	vfprintf(stderr, fmt, ap);
 	va_end(ap);
+	fputc('\n', stderr);
 }

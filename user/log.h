@@ -5,8 +5,12 @@
 
 extern int mb_verbose;
 
-void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+enum mb_log_level { MB_LOG_DEBUG, MB_LOG_INFO, MB_LOG_WARN };
+
+void mb_log(enum mb_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define warn(...) mb_log(MB_LOG_WARN, __VA_ARGS__)
+#define note(...) mb_log(MB_LOG_INFO, __VA_ARGS__)
+#define debug(...) mb_log(MB_LOG_DEBUG, __VA_ARGS__)
 
 #endif

@@ -12,9 +12,8 @@
 #include "names.h"
 
 static const char *const incident_names[MB_INC_MAX] = {
-	"reload_collision", "reload_storm",   "reload_exec_chain", "exec_e2big",
-	"exec_failure",	    "exec_near_miss", "fs_io_error",	   "fs_corruption",
-	"fs_shutdown",	    "block_io_error",
+	"reload_collision", "reload_storm", "reload_exec_chain", "exec_e2big",	"exec_failure",
+	"exec_near_miss",   "fs_io_error",  "fs_corruption",	 "fs_shutdown", "block_io_error",
 };
 
 static const char *const probe_names[MB_PROBE_MAX] = { "exec", "exec_near", "signal", "xfs",

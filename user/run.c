@@ -40,8 +40,7 @@ static void usage(FILE *out)
 		"                   [--alert-log PATH|-] [--state-dir DIR] [--syslog]\n"
 		"                   [--user NAME] [-v]\n"
 		"Run the detectors; write a node_exporter textfile and an alert log.\n"
-		"  -c, --config FILE     INI config (default " MB_DEFAULT_CONFIG
-		" if present)\n"
+		"  -c, --config FILE     INI config (default " MB_DEFAULT_CONFIG " if present)\n"
 		"  -t, --textfile PATH   default /var/lib/prometheus/node-exporter/mailbpf.prom\n"
 		"  -i, --interval SEC    textfile refresh, default 15\n"
 		"  -a, --alert-log PATH  JSON lines; - for stdout (default)\n"
@@ -126,7 +125,8 @@ static int parse_args(int argc, char **argv, struct overrides *o, const char **c
 			errno = 0;
 			o->interval = strtol(optarg, &end, 10);
 			if (errno || *end || o->interval < 1 || o->interval > 3600) {
-				warn("run: --interval '%s': expected seconds from 1 to 3600", optarg);
+				warn("run: --interval '%s': expected seconds from 1 to 3600",
+				     optarg);
 				return -EINVAL;
 			}
 			break;
@@ -190,8 +190,9 @@ static int check_textfile_dir(const char *textfile)
 		int err = -errno;
 
 		warn("textfile directory %s is not writable: %s%s", dir, strerror(-err),
-		     err == -ENOENT ? " (is prometheus-node-exporter installed? or use --textfile)" :
-				      "");
+		     err == -ENOENT ?
+			     " (is prometheus-node-exporter installed? or use --textfile)" :
+			     "");
 		return err;
 	}
 	close(fd);

@@ -13,6 +13,14 @@
  *     no bidi override (escape.h promises terminal-safe text);
  *   - a returned length is the string's length, and a short buffer is
  *     never overrun (exact-size heap buffers, so ASan sees one byte over).
+ * The same record then takes the daemon's path (user/daemon.c on_event):
+ * the reload, exec, chain and filesystem detectors, each alert written by
+ * the real alert log writer and checked as one valid JSON line; the
+ * record is fed twice (a repeat, later) and with a synthesized partner (a
+ * reload for an exec failure and the other way round) so collisions,
+ * rate-limit folding and the reload -> exec chain all see fuzzed strings.
+ * Filesystem state (the sticky shutdown flags) must survive its own save
+ * and load unchanged.
  * The mount table has a hostile mount point, as a FUSE mount can have.
  */
 #include <errno.h>
@@ -20,7 +28,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "alertlog.h"
 #include "config.h"
+#include "detect_chain.h"
+#include "detect_exec.h"
+#include "detect_fs.h"
+#include "detect_reload.h"
 #include "event_fmt.h"
 
 #define CHECK(cond, what, out)                                                          \
@@ -224,7 +237,7 @@ static int term_safe(const char *s, size_t len)
 	return 1;
 }
 
-static struct mb_mounts mounts;
+static struct mb_mounts mounts, no_mounts;
 static struct mb_config cfg;
 
 static void setup(void)
@@ -272,6 +285,134 @@ static void format(const struct mb_fmt *f, const union mb_event *ev, size_t len,
 	free(buf);
 }
 
+/* ---- the daemon's path ---- */
+struct sink_ctx {
+	struct mb_alertlog log;
+	char *buf;
+	size_t len, checked;
+	int64_t boot_to_wall_ns;
+	unsigned alerts;
+};
+
+static void on_alert(void *p, const struct mb_alert *a)
+{
+	struct sink_ctx *c = p;
+	/* In double: daemon.c's int64 sum overflows for a ts_ns near 2^63. */
+	double wall = (double)a->ts_ns / 1e9 + (double)c->boot_to_wall_ns / 1e9;
+	char *line, *nl;
+	size_t n;
+
+	CHECK(mb_alertlog_write(&c->log, a, wall) == 0, "alert log write", "");
+	fflush(c->log.f);
+	/* Exactly one new line, ending in its only newline. */
+	line = c->buf + c->checked;
+	n = c->len - c->checked;
+	nl = memchr(line, '\n', n);
+	CHECK(n && nl == line + n - 1, "alert is not one line", line);
+	*nl = '\0';
+	CHECK(json_object_ok(line, n - 1), "invalid JSON alert", line);
+	*nl = '\n';
+	c->checked = c->len;
+	c->alerts++;
+}
+
+static void fs_state_roundtrip(struct mb_fs_det *fs, struct mb_alert_sink sink)
+{
+	static const char boot[] = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
+	char *a = NULL, *b = NULL;
+	size_t alen = 0, blen = 0;
+	struct mb_fs_det *back = mb_fs_new(sink);
+	FILE *f = open_memstream(&a, &alen), *g;
+
+	if (!f || !back)
+		abort();
+	CHECK(mb_fs_save(fs, f, boot) == 0, "fs state save", "");
+	fclose(f);
+	f = fmemopen(a, alen, "r");
+	CHECK(f && mb_fs_load(back, f, boot) == 0, "fs state does not load back", a);
+	fclose(f);
+	g = open_memstream(&b, &blen);
+	if (!g)
+		abort();
+	CHECK(mb_fs_save(back, g, boot) == 0, "fs state save", "");
+	fclose(g);
+	CHECK(alen == blen && !memcmp(a, b, alen), "fs state changed on save/load", b);
+	mb_fs_free(back);
+	free(a);
+	free(b);
+}
+
+static void daemon_path(const union mb_event *in, int64_t boot_to_wall_ns)
+{
+	struct sink_ctx c = { .boot_to_wall_ns = boot_to_wall_ns };
+	struct mb_alert_sink sink = { on_alert, &c };
+	struct mb_reload_det *reload = mb_reload_new(&cfg, sink);
+	struct mb_exec_det *exec = mb_exec_new(&cfg, sink);
+	struct mb_chain_det *chain = mb_chain_new(&cfg, sink);
+	struct mb_fs_det *fs = mb_fs_new(sink);
+	union mb_event ev = *in, other;
+	uint64_t t = in->hdr.ts_ns;
+	int idx;
+
+	c.log.f = open_memstream(&c.buf, &c.len);
+	if (!reload || !exec || !chain || !fs || !c.log.f)
+		abort();
+	switch (ev.hdr.type) {
+	case MB_EV_SIGNAL:
+		for (int i = 0; i < 2; i++, ev.sig.hdr.ts_ns += 20 * NS_PER_MS) {
+			idx = mb_reload_feed(reload, &ev.sig);
+			if (idx > 0)
+				mb_chain_feed_reload(chain, idx - 1, &ev.sig);
+		}
+		/* The reloaded master's child fails to exec: a chain opens. */
+		memset(&other, 0, sizeof(other));
+		other.exec.hdr.type = MB_EV_EXEC_FAIL;
+		other.exec.hdr.ts_ns = ev.sig.hdr.ts_ns;
+		other.exec.task = ev.sig.sender;
+		other.exec.task.ppid = ev.sig.target_tgid;
+		other.exec.err = E2BIG;
+		memcpy(other.exec.filename, ev.sig.target_comm, MB_COMM_LEN);
+		mb_exec_feed(exec, &other.exec);
+		mb_chain_feed_exec(chain, &other.exec);
+		break;
+	case MB_EV_EXEC_FAIL:
+	case MB_EV_EXEC_NEAR:
+		/* A reload of the first daemon's master, the failing task's parent. */
+		memset(&other, 0, sizeof(other));
+		other.sig.hdr.type = MB_EV_SIGNAL;
+		other.sig.hdr.ts_ns = t - 10 * NS_PER_MS;
+		other.sig.sig = 1;
+		other.sig.watched = 1;
+		other.sig.target_tgid = other.sig.target_pid = ev.exec.task.ppid;
+		other.sig.sender = ev.exec.task;
+		idx = mb_reload_feed(reload, &other.sig);
+		if (idx > 0)
+			mb_chain_feed_reload(chain, idx - 1, &other.sig);
+		/* Twice, the second past the alert rate limit. */
+		for (int i = 0; i < 2; i++, ev.exec.hdr.ts_ns += 61 * NS_PER_SEC) {
+			mb_exec_feed(exec, &ev.exec);
+			if (ev.hdr.type == MB_EV_EXEC_FAIL)
+				mb_chain_feed_exec(chain, &ev.exec);
+		}
+		break;
+	default:
+		for (int i = 0; i < 2; i++, ev.fs.hdr.ts_ns += 2 * NS_PER_SEC)
+			mb_fs_feed(fs, &ev.fs, &mounts);
+		mb_fs_refresh(fs, &mounts, ev.fs.hdr.ts_ns);
+		fs_state_roundtrip(fs, sink);
+	}
+	/* Long after: open incidents resolve, filesystems are unmounted. */
+	mb_chain_tick(chain, t + 2 * MB_DURATION_MAX_MS * NS_PER_MS);
+	mb_fs_refresh(fs, &no_mounts, t + 3600 * NS_PER_SEC);
+
+	mb_reload_free(reload);
+	mb_exec_free(exec);
+	mb_chain_free(chain);
+	mb_fs_free(fs);
+	fclose(c.log.f);
+	free(c.buf);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int ready;
@@ -315,5 +456,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f.cfg = NULL;
 	format(&f, &ev, 8192, 1);
 	format(&f, &ev, 8192, 0);
+
+	daemon_path(&ev, 1700000000LL * 1000000000LL);
 	return 0;
 }
