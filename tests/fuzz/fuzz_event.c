@@ -30,6 +30,7 @@
 #include <string.h>
 #include "alertlog.h"
 #include "config.h"
+#include "config_parse.h"
 #include "detect_chain.h"
 #include "detect_exec.h"
 #include "detect_fs.h"
