@@ -168,6 +168,15 @@ struct mb_sig_key {
 	__u32 sig;
 };
 
+/* watch_comms value: the daemon, and optionally the master's executable
+ * (inode + kernel dev_t): a generic comm like Postfix's "master" is only
+ * that daemon when /proc/PID/exe is the configured binary. */
+struct mb_watch {
+	__u32 idx; /* index + 1 in the config */
+	__u32 exe_dev; /* 0: no executable check */
+	__u64 exe_ino;
+};
+
 struct mb_fs_key {
 	__u32 dev;
 	__u32 source;
@@ -188,5 +197,6 @@ _Static_assert(sizeof(struct mb_fs_event) == 112, "mb_fs_event size");
 _Static_assert(sizeof(struct mb_exec_key) == 24, "mb_exec_key size");
 _Static_assert(sizeof(struct mb_rate_val) == 24, "mb_rate_val size");
 _Static_assert(sizeof(struct mb_near_val) == 24, "mb_near_val size");
+_Static_assert(sizeof(struct mb_watch) == 16, "mb_watch size");
 
 #endif /* MAILBPF_H */

@@ -17,12 +17,12 @@
 const volatile __u64 sig_mask = MB_DEFAULT_SIGMASK;
 const volatile __u32 watch_only = 1;
 
-/* Master comm of a watched daemon -> its index + 1 (filled by userspace). */
+/* Master comm of a watched daemon -> which one (filled by userspace). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 64);
 	__type(key, char[MB_COMM_LEN]);
-	__type(value, __u32);
+	__type(value, struct mb_watch);
 } watch_comms SEC(".maps");
 
 /* Exact reload counts per (watched daemon, signal), whatever was sent. */
@@ -57,21 +57,34 @@ static __always_inline void count_reload(__u32 watched, __u32 sig)
 	}
 }
 
+/* Only for watched comms: is the target running the configured binary? */
+static __always_inline int exe_matches(const struct mb_watch *w, struct task_struct *task)
+{
+	struct inode *ino;
+
+	if (!w->exe_dev)
+		return 1;
+	ino = BPF_CORE_READ(task, mm, exe_file, f_inode);
+	return ino && BPF_CORE_READ(ino, i_ino) == w->exe_ino &&
+	       BPF_CORE_READ(ino, i_sb, s_dev) == w->exe_dev;
+}
+
 SEC("tp_btf/signal_generate")
 int BPF_PROG(signal_gen, int sig, struct kernel_siginfo *info, struct task_struct *task, int group,
 	     int result)
 {
 	struct mb_signal_event *e;
 	char comm[MB_COMM_LEN] = {};
-	__u32 zero = 0, watched = 0, *w;
+	struct mb_watch *w;
+	__u32 zero = 0, watched = 0;
 	__u64 now;
 
 	if (sig < 1 || sig > 63 || !(sig_mask & (1ULL << sig)))
 		return 0;
 	bpf_probe_read_kernel_str(comm, sizeof(comm), task->comm);
 	w = bpf_map_lookup_elem(&watch_comms, comm);
-	if (w)
-		watched = *w;
+	if (w && exe_matches(w, task))
+		watched = w->idx;
 	else if (watch_only)
 		return 0;
 	if (watched)

@@ -185,6 +185,8 @@ static void collect(struct mb_daemon *d, uint64_t now)
 	mb_mounts_read(&d->mounts, "/proc/self/mountinfo");
 	mb_fs_refresh(d->fs, &d->mounts, now);
 	probe_xfs_mounts(d, now);
+	/* A package upgrade replaces a daemon's binary: follow its new inode. */
+	mb_probes_set_watch(&d->probes, &d->cfg);
 	mb_delta_begin(&d->exec_d);
 	mb_probes_exec_counts(&d->probes, exec_count, d);
 	mb_delta_begin(&d->sig_d);

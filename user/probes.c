@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -93,27 +94,47 @@ static int start_exec(struct mb_probes *p, const struct mb_probes_opts *o)
 	return 0;
 }
 
+static void watch_value(struct mb_watch *w, int idx, const char *exe)
+{
+	struct stat st;
+
+	w->idx = idx;
+	w->exe_dev = 0;
+	w->exe_ino = 0;
+	if (!exe[0])
+		return;
+	/* Not installed: match nothing until it is (refreshed every interval). */
+	w->exe_dev = ~0U;
+	if (stat(exe, &st))
+		return;
+	w->exe_dev = (major(st.st_dev) << 20) | minor(st.st_dev);
+	w->exe_ino = st.st_ino;
+}
+
 int mb_probes_set_watch(struct mb_probes *p, const struct mb_config *cfg)
 {
-	char key[MB_COMM_LEN], next[MB_COMM_LEN];
-	int fd, err;
+	char key[MB_COMM_LEN], next[MB_COMM_LEN], *cur = NULL;
+	struct mb_watch w;
+	int fd;
 
 	if (!p->sig)
 		return 0;
 	fd = bpf_map__fd(p->sig->maps.watch_comms);
-	/* Delete then refill: the map is tiny and reloads are rare. */
-	while (!bpf_map_get_next_key(fd, NULL, next))
-		bpf_map_delete_elem(fd, next);
+	/* Update in place, then drop stale comms: no window with a comm missing. */
 	for (int d = 0; d < cfg->ndaemons; d++) {
+		watch_value(&w, d + 1, cfg->daemons[d].exe);
 		for (int c = 0; c < cfg->daemons[d].ncomms; c++) {
-			__u32 idx = d + 1;
-
 			memset(key, 0, sizeof(key));
 			strncpy(key, cfg->daemons[d].comms[c], sizeof(key) - 1);
-			err = bpf_map_update_elem(fd, key, &idx, BPF_ANY);
-			if (err)
+			if (bpf_map_update_elem(fd, key, &w, BPF_ANY))
 				return -errno;
 		}
+	}
+	while (!bpf_map_get_next_key(fd, cur, next)) {
+		memcpy(key, next, sizeof(key));
+		if (!mb_config_daemon_for_comm(cfg, key) && !bpf_map_delete_elem(fd, key))
+			continue; /* deleted: restart the walk from the same place */
+		cur = key;
 	}
 	return 0;
 }
@@ -237,7 +258,17 @@ void mb_probes_stop(struct mb_probes *p)
 
 int mb_probes_poll(struct mb_probes *p, int timeout_ms)
 {
-	return ring_buffer__poll(p->rb, timeout_ms);
+	int n = ring_buffer__poll(p->rb, timeout_ms), m;
+
+	if (n < 0)
+		return n;
+	/*
+	 * poll() reads only the rings epoll reported, and records sent with
+	 * BPF_RB_NO_WAKEUP raise no epoll event: consume every ring as well,
+	 * so the short re-poll after a batch picks them up.
+	 */
+	m = ring_buffer__consume(p->rb);
+	return m < 0 ? m : n + m;
 }
 
 static void add_drops(struct bpf_map *map, uint64_t drops[MB_PROBE_MAX])

@@ -95,6 +95,26 @@ for l in open(sys.argv[1]):
     json.loads(l)
 ' "$TMP/alerts.log"
 
+# A generic master comm ("master" is Postfix's) only counts when the process
+# runs the configured executable: checked in the kernel by inode.
+py=$(python3 -c 'import os, sys; print(os.path.realpath(sys.executable))')
+printf '[daemon postfix]\nexe = %s\n' "$py" >"$TMP/exe.conf"
+start_run --config "$TMP/exe.conf" --interval 1 || not_ok "daemon starts with exe check"
+real=$(spawn_named master) # python3: its exe is the configured one
+cp /bin/sleep "$TMP/master"
+(trap '' HUP; exec "$TMP/master" 30) &
+impostor=$!
+disown "$impostor"
+at_exit "kill -9 $impostor"
+sleep 0.2
+kill -HUP "$impostor" "$impostor" "$real"
+wait_for 3 test "$(metric 'mailbpf_reload_signals_total{daemon="postfix",signal="SIGHUP"}')" = 1
+check "reload to the configured postfix master counted" \
+	test "$(metric 'mailbpf_reload_signals_total{daemon="postfix",signal="SIGHUP"}')" = 1
+check "reloads to another binary named master ignored" \
+	test "$(metric 'mailbpf_reload_collisions_total{daemon="postfix"}')" = 0
+stop_run
+
 # Bad input: clear error naming the culprit, exit 2, nothing attached.
 printf '[global]\ninterval = 15\nbogus = 1\n' >"$TMP/bad.conf"
 "$MAILBPF" run --config "$TMP/bad.conf" --textfile "$TMP/textfile/x.prom" \
