@@ -104,6 +104,10 @@ test: mailbpf $(UNIT_BINS) $(OUTPUT)/faultfs
 run: mailbpf
 	./mailbpf run --alert-log -
 
+# libFuzzer targets (config parser, event decoder), bounded by FUZZ_SECONDS.
+fuzz:
+	$(Q)bash tests/fuzz/run.sh
+
 bench: mailbpf $(OUTPUT)/mbload
 	$(Q)bash tools/bench.sh
 

@@ -102,19 +102,25 @@ static __always_inline void mb_task_fill(struct mb_task *t, struct task_struct *
 	}
 }
 
-/* Rate-limit state per key: count always, send a record at most once a gap. */
-static __always_inline int mb_rate_hit(void *map, const void *key, __u64 now, __u64 gap,
-				       __u32 *suppressed)
+/*
+ * Rate-limit state per key: count always, send a record at most once a gap.
+ * When the map is full the event is counted in *fallback (NULL: not at all;
+ * callers that must stay exact keep an unevictable total besides).
+ */
+static __always_inline int mb_rate_hit(void *map, const void *key, struct mb_rate_val *fallback,
+				       __u64 now, __u64 gap, __u32 *suppressed)
 {
 	struct mb_rate_val *v = bpf_map_lookup_elem(map, key);
 	struct mb_rate_val init = { .count = 1, .last_emit_ns = now };
 
 	*suppressed = 0;
 	if (!v) {
-		/* A racing CPU may have inserted it: fall back to counting. */
 		if (!bpf_map_update_elem(map, key, &init, BPF_NOEXIST))
 			return 1;
+		/* A racing CPU inserted it, or the map is full. */
 		v = bpf_map_lookup_elem(map, key);
+		if (!v)
+			v = fallback;
 		if (!v)
 			return 1;
 	}

@@ -20,12 +20,32 @@ const volatile __u64 exec_emit_gap_ns = 0;
 const volatile __u32 near_permille = 500;
 const volatile __u32 near_enabled = 1;
 
+/*
+ * Per (errno, program). Any user picks program names, so this is a plain
+ * hash (an LRU would let a flood of names evict real counts): once full,
+ * new names are counted in exec_overflow per errno and exported as
+ * program="other"; exec_totals keeps the exact sum per errno regardless.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 10240);
 	__type(key, struct mb_exec_key);
 	__type(value, struct mb_rate_val);
 } exec_counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MB_ERRNO_MAX);
+	__type(key, __u32);
+	__type(value, struct mb_rate_val);
+} exec_overflow SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MB_ERRNO_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} exec_totals SEC(".maps");
 
 /* Worst usage per program (key: comm after exec), for the headroom gauge. */
 struct {
@@ -161,8 +181,8 @@ static __always_inline int exec_exit(long ret, int is_at)
 	struct pt_regs *regs;
 	const char *fname;
 	struct walk w = {};
-	__u32 zero = 0, suppressed;
-	__u64 now;
+	__u32 zero = 0, suppressed, slot;
+	__u64 now, *total;
 
 	if (ret >= 0)
 		return 0;
@@ -185,7 +205,12 @@ static __always_inline int exec_exit(long ret, int is_at)
 		e->filename[0] = 0;
 	key.err = -ret;
 	basename_key(&key, e->filename);
-	if (!mb_rate_hit(&exec_counts, &key, now, exec_emit_gap_ns, &suppressed))
+	slot = key.err < MB_ERRNO_MAX ? key.err : MB_ERRNO_MAX - 1;
+	total = bpf_map_lookup_elem(&exec_totals, &slot);
+	if (total)
+		__sync_fetch_and_add(total, 1);
+	if (!mb_rate_hit(&exec_counts, &key, bpf_map_lookup_elem(&exec_overflow, &slot), now,
+			 exec_emit_gap_ns, &suppressed))
 		return 0;
 
 	mb_hdr_fill(&e->hdr, MB_EV_EXEC_FAIL, now);

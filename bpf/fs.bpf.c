@@ -35,7 +35,7 @@ static __always_inline struct mb_fs_event *fs_begin(__u32 type, __u32 dev, __u32
 	struct mb_fs_event *e;
 	__u32 zero = 0, suppressed;
 
-	if (!mb_rate_hit(&fs_counts, &key, now, always ? 0 : fs_emit_gap_ns, &suppressed))
+	if (!mb_rate_hit(&fs_counts, &key, NULL, now, always ? 0 : fs_emit_gap_ns, &suppressed))
 		return NULL;
 	e = bpf_map_lookup_elem(&fs_scratch, &zero);
 	if (!e)

@@ -17,6 +17,9 @@
 #define MB_ANCESTORS 4
 #define MB_DETAIL_LEN 32
 
+/* Per-errno arrays: errno values above this share the last slot. */
+#define MB_ERRNO_MAX 256
+
 /* Kernel constants from include/uapi/linux/binfmts.h and fs/exec.c. */
 #define MB_MAX_ARG_STRLEN (32UL * 4096)
 #define MB_ARG_MAX (32UL * 4096)

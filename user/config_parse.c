@@ -229,7 +229,8 @@ int mb_config_parse_comms(const char *s, char comms[][MB_COMM_LEN], int *ncomms)
 			return -EINVAL;
 		memcpy(out[k], tok, n);
 		out[k++][n] = '\0';
-		tok = end + 1;
+		if (end)
+			tok = end + 1;
 	} while (end);
 	memcpy(comms, out, sizeof(out[0]) * (size_t)k);
 	*ncomms = k;

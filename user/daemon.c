@@ -32,7 +32,7 @@ static uint64_t boot_ns(void)
 static void on_alert(void *ctx, const struct mb_alert *a)
 {
 	struct mb_daemon *d = ctx;
-	double wall = (double)((int64_t)a->ts_ns + d->boot_to_wall_ns) / 1e9;
+	double wall = (double)(int64_t)(a->ts_ns + (uint64_t)d->boot_to_wall_ns) / 1e9;
 
 	if (mb_alertlog_write(&d->log, a, wall))
 		warn("alert log: %s", d->log.errmsg);
@@ -80,7 +80,10 @@ static void exec_count(void *ctx, const struct mb_exec_key *k, uint64_t count)
 	uint64_t delta = mb_delta_feed(&d->exec_d, k, sizeof(*k), count);
 	char prog[MB_COMM_LEN];
 
+	d->named_sum[k->err >= 0 && k->err < MB_ERRNO_MAX ? k->err : MB_ERRNO_MAX - 1] += count;
 	mb_copy_fixed(prog, sizeof(prog), k->comm, sizeof(k->comm));
+	if (!prog[0]) /* execve("") or a path ending in '/' */
+		snprintf(prog, sizeof(prog), "unknown");
 	if (delta)
 		mb_topn_add(&d->m.exec_failures, mb_errno_name(k->err), prog, delta);
 }
@@ -90,7 +93,7 @@ static void sig_count(void *ctx, const struct mb_sig_key *k, uint64_t count)
 	struct mb_daemon *d = ctx;
 	uint64_t delta = mb_delta_feed(&d->sig_d, k, sizeof(*k), count);
 
-	if (delta && k->watched >= 1 && (int)k->watched <= d->cfg.ndaemons)
+	if (delta && k->watched >= 1 && k->watched <= (uint32_t)d->cfg.ndaemons)
 		mb_topn_add(&d->m.reloads, d->cfg.daemons[k->watched - 1].name,
 			    mb_signal_name(k->sig), delta);
 }
@@ -115,6 +118,30 @@ static void fs_count(void *ctx, const struct mb_fs_key *k, uint64_t count)
 		mb_topn_add(&d->m.fs_io, dev, where, delta);
 	else if (k->source != MB_FS_FORCE_SHUTDOWN)
 		mb_topn_add(&d->m.fs_corrupt, dev, where, delta);
+}
+
+/*
+ * Failures whose program did not fit the kernel's table are in the per-errno
+ * totals only: export them as program="other". The totals are read before
+ * the table, so total - named never runs ahead of the truth, and what was
+ * exported only grows.
+ */
+static void exec_collect(struct mb_daemon *d)
+{
+	uint64_t totals[MB_ERRNO_MAX];
+
+	mb_probes_exec_totals(&d->probes, totals);
+	memset(d->named_sum, 0, sizeof(d->named_sum));
+	mb_delta_begin(&d->exec_d);
+	mb_probes_exec_counts(&d->probes, exec_count, d);
+	for (int i = 1; i < MB_ERRNO_MAX; i++) {
+		uint64_t other = totals[i] > d->named_sum[i] ? totals[i] - d->named_sum[i] : 0;
+
+		if (other <= d->other_done[i])
+			continue;
+		mb_topn_add(&d->m.exec_failures, mb_errno_name(i), "other", other - d->other_done[i]);
+		d->other_done[i] = other;
+	}
 }
 
 /* Headroom is a gauge of the worst programs now: rebuilt, worst first. */
@@ -187,8 +214,7 @@ static void collect(struct mb_daemon *d, uint64_t now)
 	probe_xfs_mounts(d, now);
 	/* A package upgrade replaces a daemon's binary: follow its new inode. */
 	mb_probes_set_watch(&d->probes, &d->cfg);
-	mb_delta_begin(&d->exec_d);
-	mb_probes_exec_counts(&d->probes, exec_count, d);
+	exec_collect(d);
 	mb_delta_begin(&d->sig_d);
 	mb_probes_sig_counts(&d->probes, sig_count, d);
 	mb_delta_begin(&d->fs_d);
@@ -373,21 +399,22 @@ int mb_daemon_step(struct mb_daemon *d)
 
 void mb_daemon_reconfigure(struct mb_daemon *d, const struct mb_config *next)
 {
-	uint64_t totals[MB_MAX_DAEMONS] = {};
+	struct mb_daemon_metrics carried[MB_MAX_DAEMONS] = {};
 	int err;
 
-	/* Collision counters follow the daemon's name across a reload. */
+	/* Collision metrics follow the daemon's name across a reload. */
 	for (int j = 0; j < next->ndaemons; j++)
 		for (int i = 0; i < d->cfg.ndaemons; i++)
 			if (!strcmp(next->daemons[j].name, d->cfg.daemons[i].name))
-				totals[j] = d->m.daemons[i].collisions;
+				carried[j] = d->m.daemons[i];
 	free_detectors(d);
 	d->cfg = *next;
-	memcpy(d->collision_base, totals, sizeof(totals));
 	d->m.ndaemons = next->ndaemons;
-	for (int i = 0; i < next->ndaemons; i++) {
-		snprintf(d->m.daemon_names[i], MB_NAME_LEN, "%s", next->daemons[i].name);
-		d->m.daemons[i].collisions = totals[i];
+	for (int i = 0; i < MB_MAX_DAEMONS; i++) {
+		d->collision_base[i] = carried[i].collisions;
+		d->m.daemons[i] = carried[i];
+		if (i < next->ndaemons)
+			snprintf(d->m.daemon_names[i], MB_NAME_LEN, "%s", next->daemons[i].name);
 	}
 	err = new_detectors(d);
 	if (!err)

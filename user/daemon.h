@@ -30,6 +30,8 @@ struct mb_daemon {
 	struct mb_mounts mounts;
 	struct mb_delta exec_d, sig_d, fs_d;
 	uint64_t collision_base[MB_MAX_DAEMONS]; /* carried over config reloads */
+	uint64_t named_sum[MB_ERRNO_MAX]; /* this read: counts of keyed programs */
+	uint64_t other_done[MB_ERRNO_MAX]; /* unkeyed failures exported as "other" */
 	int64_t boot_to_wall_ns;
 	char boot_id[64];
 	char state_file[MB_PATH_LEN + 16];

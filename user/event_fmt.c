@@ -210,7 +210,7 @@ static void signal_fields(struct line *l, const struct mb_fmt *f, const struct m
 	if (l->json)
 		num(l, "target_tgid", e->target_tgid);
 	str(l, "target_comm", e->target_comm);
-	if (e->watched && f->cfg && (int)e->watched <= f->cfg->ndaemons)
+	if (e->watched && f->cfg && e->watched <= (uint32_t)f->cfg->ndaemons)
 		str(l, "daemon", f->cfg->daemons[e->watched - 1].name);
 	if (l->json)
 		num(l, "code", e->code);
@@ -280,7 +280,8 @@ static void body(struct line *l, const struct mb_fmt *f, const union mb_event *e
 int mb_event_json(const struct mb_fmt *f, const union mb_event *ev, char *buf, size_t len)
 {
 	struct line l = { buf, len, 0, 1 };
-	int64_t wall = (int64_t)ev->hdr.ts_ns + f->boot_to_wall_ns;
+	/* Unsigned: a corrupt timestamp must not overflow a signed add. */
+	int64_t wall = (int64_t)(ev->hdr.ts_ns + (uint64_t)f->boot_to_wall_ns);
 	time_t sec = wall / 1000000000;
 	char ts[32];
 	struct tm tm;
@@ -302,7 +303,8 @@ const char *mb_event_human_header(void)
 int mb_event_human(const struct mb_fmt *f, const union mb_event *ev, char *buf, size_t len)
 {
 	struct line l = { buf, len, 0, 0 };
-	int64_t wall = (int64_t)ev->hdr.ts_ns + f->boot_to_wall_ns;
+	/* Unsigned: a corrupt timestamp must not overflow a signed add. */
+	int64_t wall = (int64_t)(ev->hdr.ts_ns + (uint64_t)f->boot_to_wall_ns);
 	time_t sec = wall / 1000000000;
 	const char *comm;
 	char esc[MB_COMM_LEN * 4 + 1], ts[16];

@@ -117,13 +117,17 @@ int mb_metrics_render(const struct mb_metrics *m, struct mb_prom *p, double now_
 	mb_prom_family(p, "mailbpf_reload_collisions_total", "counter",
 		       "Reloads that arrived while an earlier reload of the same daemon was still "
 		       "in its window, or that the kernel merged into a pending one.");
-	mb_prom_family(p, "mailbpf_reload_last_collision_timestamp_seconds", "gauge",
-		       "Unix time of the last reload collision (0: none since start).");
+	labels[0] = "daemon";
 	for (int d = 0; d < m->ndaemons; d++) {
-		labels[0] = "daemon";
 		labels[1] = m->daemon_names[d];
 		mb_prom_sample(p, "mailbpf_reload_collisions_total", labels,
 			       (double)m->daemons[d].collisions);
+	}
+
+	mb_prom_family(p, "mailbpf_reload_last_collision_timestamp_seconds", "gauge",
+		       "Unix time of the last reload collision (0: none since start).");
+	for (int d = 0; d < m->ndaemons; d++) {
+		labels[1] = m->daemon_names[d];
 		mb_prom_sample(p, "mailbpf_reload_last_collision_timestamp_seconds", labels,
 			       (double)m->daemons[d].last_collision_unix);
 	}
@@ -158,14 +162,17 @@ int mb_metrics_render(const struct mb_metrics *m, struct mb_prom *p, double now_
 		       "Block requests completed with an error, per device.");
 	pair_samples(p, "mailbpf_block_io_errors_total", &m->block_io, "device", NULL, 1);
 
+	labels[0] = "probe";
 	mb_prom_family(p, "mailbpf_events_lost_total", "counter",
 		       "Records the kernel could not queue (ring buffer full), per probe.");
+	for (int i = 0; i < MB_PROBE_MAX; i++) {
+		labels[1] = probe_names[i];
+		mb_prom_sample(p, "mailbpf_events_lost_total", labels, (double)m->lost[i]);
+	}
 	mb_prom_family(p, "mailbpf_probe_attached", "gauge",
 		       "1 when the probe is attached, 0 when this kernel lacks it or it failed.");
 	for (int i = 0; i < MB_PROBE_MAX; i++) {
-		labels[0] = "probe";
 		labels[1] = probe_names[i];
-		mb_prom_sample(p, "mailbpf_events_lost_total", labels, (double)m->lost[i]);
 		mb_prom_sample(p, "mailbpf_probe_attached", labels, m->attached[i] ? 1 : 0);
 	}
 	labels[0] = NULL;

@@ -343,6 +343,23 @@ static void near_cb(void *c, const void *k, const void *v)
 	((mb_near_fn)w->fn)(w->ctx, k, v);
 }
 
+int mb_probes_exec_totals(const struct mb_probes *p, uint64_t totals[MB_ERRNO_MAX])
+{
+	int fd;
+
+	memset(totals, 0, sizeof(uint64_t) * MB_ERRNO_MAX);
+	if (!p->exec)
+		return 0;
+	fd = bpf_map__fd(p->exec->maps.exec_totals);
+	for (__u32 i = 0; i < MB_ERRNO_MAX; i++) {
+		__u64 v;
+
+		if (!bpf_map_lookup_elem(fd, &i, &v))
+			totals[i] = v;
+	}
+	return 0;
+}
+
 int mb_probes_exec_counts(const struct mb_probes *p, mb_exec_count_fn fn, void *ctx)
 {
 	struct mb_exec_key k, n;

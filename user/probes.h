@@ -48,6 +48,8 @@ typedef void (*mb_sig_count_fn)(void *ctx, const struct mb_sig_key *k, uint64_t 
 typedef void (*mb_fs_count_fn)(void *ctx, const struct mb_fs_key *k, uint64_t count);
 typedef void (*mb_near_fn)(void *ctx, const char *comm, const struct mb_near_val *v);
 
+/* Exact failures per errno slot (errno >= MB_ERRNO_MAX in the last one). */
+int mb_probes_exec_totals(const struct mb_probes *p, uint64_t totals[MB_ERRNO_MAX]);
 int mb_probes_exec_counts(const struct mb_probes *p, mb_exec_count_fn fn, void *ctx);
 int mb_probes_sig_counts(const struct mb_probes *p, mb_sig_count_fn fn, void *ctx);
 int mb_probes_fs_counts(const struct mb_probes *p, mb_fs_count_fn fn, void *ctx);

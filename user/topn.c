@@ -58,10 +58,13 @@ static struct mb_topn_entry *topn_insert(struct mb_topn *t, const char *k1, cons
 	struct mb_topn_entry *e;
 	size_t cap;
 
+	/* limit keyed + limit "other" buckets + ("other","other") + ("other",""). */
 	if (t->n == t->cap) {
 		cap = t->cap ? t->cap * 2 : 8;
-		if (cap > 2 * t->limit + 1)
-			cap = 2 * t->limit + 1;
+		if (cap > 2 * t->limit + 2)
+			cap = 2 * t->limit + 2;
+		if (cap <= t->n)
+			return NULL;
 		e = realloc(t->e, cap * sizeof(*e));
 		if (!e)
 			return NULL;

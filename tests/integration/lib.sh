@@ -146,3 +146,9 @@ trace_lines() {
 	done
 	printf '%s\n' "$out" | grep -v '^$'
 }
+
+# metric_is NAME_WITH_LABELS VALUE: for wait_for, which must re-read the file
+# on every try (wait_for 3 test "$(metric ...)" would expand only once).
+metric_is() {
+	[ "$(metric "$1")" = "$2" ]
+}

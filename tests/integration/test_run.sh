@@ -50,7 +50,7 @@ if wait_for 2 grep -q '"kind":"reload_collision"' "$TMP/alerts.log"; then
 else
 	not_ok "collision alert line" "$(cat "$TMP/alerts.log" "$TMP/run.err")"
 fi
-wait_for 3 test "$(metric 'mailbpf_reload_collisions_total{daemon="dovecot"}')" = 1
+wait_for 3 metric_is 'mailbpf_reload_collisions_total{daemon="dovecot"}' 1
 check "collision counted in the textfile" \
 	test "$(metric 'mailbpf_reload_collisions_total{daemon="dovecot"}')" = 1
 check "both reloads counted exactly" \
@@ -62,7 +62,7 @@ check "last collision timestamp set" \
 big=$(head -c 204800 /dev/zero | tr '\0' x)
 cp /bin/true "$TMP/e2big-probe"
 for i in $(seq 300); do "$TMP/e2big-probe" "$big" 2>/dev/null; done
-wait_for 4 test "$(metric 'mailbpf_exec_failures_total{errno="E2BIG",program="e2big-probe"}')" = 300
+wait_for 4 metric_is 'mailbpf_exec_failures_total{errno="E2BIG",program="e2big-probe"}' 300
 check "300 E2BIGs counted exactly" \
 	test "$(metric 'mailbpf_exec_failures_total{errno="E2BIG",program="e2big-probe"}')" = 300
 check "one E2BIG alert, not 300" \
@@ -83,7 +83,7 @@ if wait_for 5 grep -q '"kind":"reload_exec_chain"' "$TMP/alerts.log"; then
 else
 	not_ok "reload -> exec failure chain raised" "$(cat "$TMP/alerts.log")"
 fi
-wait_for 4 test "$(metric 'mailbpf_incidents_total{kind="reload_exec_chain"}')" = 1
+wait_for 4 metric_is 'mailbpf_incidents_total{kind="reload_exec_chain"}' 1
 check "chain incident counted once" \
 	test "$(metric 'mailbpf_incidents_total{kind="reload_exec_chain"}')" = 1
 
@@ -108,7 +108,7 @@ disown "$impostor"
 at_exit "kill -9 $impostor"
 sleep 0.2
 kill -HUP "$impostor" "$impostor" "$real"
-wait_for 3 test "$(metric 'mailbpf_reload_signals_total{daemon="postfix",signal="SIGHUP"}')" = 1
+wait_for 3 metric_is 'mailbpf_reload_signals_total{daemon="postfix",signal="SIGHUP"}' 1
 check "reload to the configured postfix master counted" \
 	test "$(metric 'mailbpf_reload_signals_total{daemon="postfix",signal="SIGHUP"}')" = 1
 check "reloads to another binary named master ignored" \
