@@ -356,11 +356,11 @@ int mb_daemon_start(struct mb_daemon *d)
 	mb_prom_init(&d->prom);
 	err = mb_metrics_init(&d->m, &d->cfg);
 	if (!err)
-		err = mb_delta_init(&d->exec_d, 10240);
+		err = mb_delta_init(&d->exec_d);
 	if (!err)
-		err = mb_delta_init(&d->sig_d, 1024);
+		err = mb_delta_init(&d->sig_d);
 	if (!err)
-		err = mb_delta_init(&d->fs_d, 4096);
+		err = mb_delta_init(&d->fs_d);
 	if (!err)
 		err = new_detectors(d);
 	d->fs = mb_fs_new(sink);

@@ -19,13 +19,18 @@ struct mb_delta_slot {
 	int used;
 };
 
-struct mb_delta {
-	struct mb_delta_slot *cur, *old; /* this interval's snapshot, the last one */
-	size_t cap; /* slots per table: a power of two, at least 2x the keys */
+struct mb_delta_table {
+	struct mb_delta_slot *slots;
+	size_t cap; /* a power of two, at least twice n */
+	size_t n;
 };
 
-/* cap_keys: the kernel map's max_entries. */
-int mb_delta_init(struct mb_delta *d, size_t cap_keys);
+struct mb_delta {
+	struct mb_delta_table cur, old; /* this interval's snapshot, the last one */
+};
+
+/* Tables start small and grow as keys appear. */
+int mb_delta_init(struct mb_delta *d);
 void mb_delta_free(struct mb_delta *d);
 
 /* Start an interval: the snapshot taken so far becomes the reference. */

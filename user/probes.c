@@ -68,6 +68,17 @@ static int want(struct bpf_program *prog, const char *cat, const char *name)
 	return 0;
 }
 
+/*
+ * One ring buffer for all three families: the first one loaded creates it,
+ * the others reuse its fd. A ring costs twice its size in RSS (the data
+ * pages are mapped twice), so one shared ring keeps the daemon small.
+ */
+static int use_ring(struct mb_probes *p, struct bpf_map *events, const struct mb_probes_opts *o)
+{
+	bpf_map__set_max_entries(events, o->ringbuf_bytes);
+	return p->ring_fd >= 0 ? bpf_map__reuse_fd(events, p->ring_fd) : 0;
+}
+
 static int start_exec(struct mb_probes *p, const struct mb_probes_opts *o)
 {
 	struct exec_bpf *s;
@@ -78,10 +89,11 @@ static int start_exec(struct mb_probes *p, const struct mb_probes_opts *o)
 		return -errno;
 	s->rodata->exec_emit_gap_ns = o->exec_emit_gap_ns;
 	s->rodata->near_permille = o->near_permille;
-	bpf_map__set_max_entries(s->maps.events, o->ringbuf_bytes);
 	want(s->progs.exec_exit_execve, "syscalls", "sys_exit_execve");
 	want(s->progs.exec_exit_execveat, "syscalls", "sys_exit_execveat");
-	err = exec_bpf__load(s);
+	err = use_ring(p, s->maps.events, o);
+	if (!err)
+		err = exec_bpf__load(s);
 	if (!err)
 		err = exec_bpf__attach(s);
 	if (err) {
@@ -89,6 +101,7 @@ static int start_exec(struct mb_probes *p, const struct mb_probes_opts *o)
 		return err;
 	}
 	p->exec = s;
+	p->ring_fd = bpf_map__fd(s->maps.events);
 	p->attached[MB_PROBE_EXEC] = !!s->links.exec_exit_execve;
 	p->attached[MB_PROBE_EXEC_NEAR] = !!s->links.exec_near;
 	return 0;
@@ -149,8 +162,9 @@ static int start_signal(struct mb_probes *p, const struct mb_probes_opts *o)
 		return -errno;
 	s->rodata->sig_mask = o->sig_mask;
 	s->rodata->watch_only = o->watch_only;
-	bpf_map__set_max_entries(s->maps.events, o->ringbuf_bytes);
-	err = signal_bpf__load(s);
+	err = use_ring(p, s->maps.events, o);
+	if (!err)
+		err = signal_bpf__load(s);
 	if (err)
 		goto fail;
 	p->sig = s;
@@ -160,6 +174,8 @@ static int start_signal(struct mb_probes *p, const struct mb_probes_opts *o)
 	if (err)
 		goto fail;
 	p->attached[MB_PROBE_SIGNAL] = 1;
+	if (p->ring_fd < 0)
+		p->ring_fd = bpf_map__fd(s->maps.events);
 	return 0;
 fail:
 	p->sig = NULL;
@@ -176,7 +192,6 @@ static int start_fs(struct mb_probes *p, const struct mb_probes_opts *o)
 	if (!s)
 		return -errno;
 	s->rodata->fs_emit_gap_ns = o->fs_emit_gap_ns;
-	bpf_map__set_max_entries(s->maps.events, o->ringbuf_bytes);
 	xfs += want(s->progs.xfs_buf_ioerror, "xfs", "xfs_buf_ioerror");
 	xfs += want(s->progs.xfs_force_shutdown, "xfs", "xfs_force_shutdown");
 	want(s->progs.xfs_fs_mark_sick, "xfs", "xfs_fs_mark_sick");
@@ -193,7 +208,9 @@ static int start_fs(struct mb_probes *p, const struct mb_probes_opts *o)
 		bpf_program__set_autoload(s->progs.block_rq_complete, false);
 	else
 		block = want(s->progs.block_rq_complete, "block", "block_rq_complete");
-	err = fs_bpf__load(s);
+	err = use_ring(p, s->maps.events, o);
+	if (!err)
+		err = fs_bpf__load(s);
 	if (!err)
 		err = fs_bpf__attach(s);
 	if (err) {
@@ -201,6 +218,8 @@ static int start_fs(struct mb_probes *p, const struct mb_probes_opts *o)
 		return err;
 	}
 	p->fs = s;
+	if (p->ring_fd < 0)
+		p->ring_fd = bpf_map__fd(s->maps.events);
 	p->attached[MB_PROBE_XFS] = xfs == 2;
 	p->attached[MB_PROBE_BLOCK] = block;
 	return 0;
@@ -209,9 +228,10 @@ static int start_fs(struct mb_probes *p, const struct mb_probes_opts *o)
 int mb_probes_start(struct mb_probes *p, const struct mb_probes_opts *o)
 {
 	uint64_t t0 = mono_ns();
-	int fds[3], err, n = 0;
+	int err;
 
 	memset(p, 0, sizeof(*p));
+	p->ring_fd = -1;
 	err = start_exec(p, o);
 	if (err)
 		warn("exec probes not loaded: %s", strerror(-err));
@@ -224,27 +244,15 @@ int mb_probes_start(struct mb_probes *p, const struct mb_probes_opts *o)
 	if (!p->exec && !p->sig && !p->fs)
 		return err ? err : -ENOENT;
 
-	if (p->exec)
-		fds[n++] = bpf_map__fd(p->exec->maps.events);
-	if (p->sig)
-		fds[n++] = bpf_map__fd(p->sig->maps.events);
-	if (p->fs)
-		fds[n++] = bpf_map__fd(p->fs->maps.events);
-	for (int i = 0; i < n; i++) {
-		if (!p->rb)
-			p->rb = ring_buffer__new(fds[i], o->on_event, o->ctx, NULL);
-		else if (ring_buffer__add(p->rb, fds[i], o->on_event, o->ctx))
-			goto rb_fail;
-		if (!p->rb)
-			goto rb_fail;
+	p->rb = ring_buffer__new(p->ring_fd, o->on_event, o->ctx, NULL);
+	if (!p->rb) {
+		err = -errno ?: -ENOMEM;
+		warn("cannot set up the ring buffer: %s", strerror(-err));
+		mb_probes_stop(p);
+		return err;
 	}
 	p->attach_ns = mono_ns() - t0;
 	return 0;
-rb_fail:
-	err = -errno ?: -ENOMEM;
-	warn("cannot set up the ring buffer: %s", strerror(-err));
-	mb_probes_stop(p);
-	return err;
 }
 
 void mb_probes_stop(struct mb_probes *p)

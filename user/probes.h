@@ -17,7 +17,7 @@ struct mb_probes_opts {
 	uint64_t exec_emit_gap_ns; /* 0: every failure gets a record */
 	uint64_t fs_emit_gap_ns;
 	uint32_t near_permille;
-	uint32_t ringbuf_bytes; /* per probe family, power of 2 */
+	uint32_t ringbuf_bytes; /* shared by all families, power of 2 */
 	mb_event_fn on_event;
 	void *ctx;
 };
@@ -27,6 +27,7 @@ struct mb_probes {
 	struct signal_bpf *sig;
 	struct fs_bpf *fs;
 	struct ring_buffer *rb;
+	int ring_fd; /* the ring buffer all families share, -1 before load */
 	int attached[MB_PROBE_MAX];
 	uint64_t attach_ns; /* open to attached, for `run` and the bench */
 };

@@ -47,7 +47,7 @@ static void usage(FILE *out)
 		"  -s, --state-dir DIR   sticky filesystem state, default /var/lib/mailbpf\n"
 		"      --syslog          also send alerts to syslog\n"
 		"  -u, --user NAME       run as NAME once attached\n"
-		"      --ringbuf-kb N    ring buffer per probe family, default 1024\n"
+		"      --ringbuf-kb N    ring buffer (all probes), default 512\n"
 		"  -v, --verbose         libbpf debug output\n"
 		"signals: HUP re-reads the config, USR1 reopens the alert log, TERM stops.\n");
 }
@@ -57,7 +57,7 @@ struct overrides {
 	const char *textfile, *alert_log, *state_dir;
 	long interval;
 	int syslog;
-	long ringbuf_kb; /* per probe family; tiny values test overflow accounting */
+	long ringbuf_kb; /* tiny values test overflow accounting */
 };
 
 static void apply_overrides(struct mb_config *c, const struct overrides *o)
@@ -237,7 +237,7 @@ int cmd_run(int argc, char **argv)
 		warn("cannot open the alert log: %s", d->log.errmsg);
 		goto cleanup;
 	}
-	d->ringbuf_bytes = o.ringbuf_kb ? o.ringbuf_kb * 1024 : 1 << 20;
+	d->ringbuf_bytes = o.ringbuf_kb ? o.ringbuf_kb * 1024 : 512 * 1024;
 	err = mb_daemon_start(d);
 	if (err)
 		goto cleanup;
