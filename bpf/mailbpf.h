@@ -130,7 +130,7 @@ struct mb_signal_event {
 	__u32 target_pid;
 	__u32 target_tgid;
 	__u32 watched; /* index+1 of the watched daemon, 0 if none */
-	__u32 pad;
+	__u32 folded_total; /* colliding reloads to this target folded so far, ever */
 	char target_comm[MB_COMM_LEN];
 };
 
@@ -178,6 +178,22 @@ struct mb_watch {
 	__u32 idx; /* index + 1 in the config */
 	__u32 exe_dev; /* 0: no executable check */
 	__u64 exe_ino;
+	__u64 window_ns; /* a reload within this of the last one collides */
+};
+
+/*
+ * Per watched master (key: tgid): enough to tell a collision in the kernel
+ * and to send only the records a human needs (first reload, first
+ * collision, then one a second) while a storm is counted, not shipped.
+ * folded only grows, so userspace can read it at any time without a race.
+ */
+struct mb_reload_state {
+	__u64 last_ns; /* last reload */
+	__u64 last_emit_ns; /* last record sent */
+	__u32 folded; /* collisions not sent as records, ever */
+	__u32 collision_sent; /* a collision record went out since the last quiet reload */
+	__u32 watched; /* daemon index + 1 */
+	__u32 sig; /* last signal */
 };
 
 struct mb_fs_key {
@@ -200,6 +216,7 @@ _Static_assert(sizeof(struct mb_fs_event) == 112, "mb_fs_event size");
 _Static_assert(sizeof(struct mb_exec_key) == 24, "mb_exec_key size");
 _Static_assert(sizeof(struct mb_rate_val) == 24, "mb_rate_val size");
 _Static_assert(sizeof(struct mb_near_val) == 24, "mb_near_val size");
-_Static_assert(sizeof(struct mb_watch) == 16, "mb_watch size");
+_Static_assert(sizeof(struct mb_watch) == 24, "mb_watch size");
+_Static_assert(sizeof(struct mb_reload_state) == 32, "mb_reload_state size");
 
 #endif /* MAILBPF_H */

@@ -16,6 +16,8 @@
 
 const volatile __u64 sig_mask = MB_DEFAULT_SIGMASK;
 const volatile __u32 watch_only = 1;
+/* While reloads to a master keep colliding, one record per this; 0 sends all. */
+const volatile __u64 sig_emit_gap_ns = 0;
 
 /* Master comm of a watched daemon -> which one (filled by userspace). */
 struct {
@@ -32,6 +34,14 @@ struct {
 	__type(key, struct mb_sig_key);
 	__type(value, __u64);
 } sig_counts SEC(".maps");
+
+/* Per watched master tgid; LRU: masters come and go with restarts. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct mb_reload_state);
+} reload_state SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -69,6 +79,42 @@ static __always_inline int exe_matches(const struct mb_watch *w, struct task_str
 	       BPF_CORE_READ(ino, i_sb, s_dev) == w->exe_dev;
 }
 
+/*
+ * Does this reload to a watched master deserve a record? The first reload
+ * after a quiet window and the first collision always do (the alert must
+ * not wait); further collisions one per sig_emit_gap_ns, the rest only
+ * counted in `folded`, which userspace reads. Every reload is counted anyway.
+ */
+static __always_inline int reload_emit(const struct mb_watch *w, __u32 tgid, int sig, int result,
+				       __u64 now, __u32 *folded)
+{
+	struct mb_reload_state *st, init = { .last_ns = now, .last_emit_ns = now };
+	int collide;
+
+	*folded = 0;
+	if (!sig_emit_gap_ns)
+		return 1;
+	st = bpf_map_lookup_elem(&reload_state, &tgid);
+	if (!st) {
+		init.watched = w->idx;
+		init.sig = sig;
+		bpf_map_update_elem(&reload_state, &tgid, &init, BPF_ANY);
+		return 1;
+	}
+	collide = now - st->last_ns < w->window_ns || result == MB_SIG_ALREADY_PENDING;
+	st->last_ns = now;
+	st->watched = w->idx;
+	st->sig = sig;
+	if (collide && st->collision_sent && now - st->last_emit_ns < sig_emit_gap_ns) {
+		__sync_fetch_and_add(&st->folded, 1);
+		return 0;
+	}
+	st->collision_sent = collide;
+	st->last_emit_ns = now;
+	*folded = st->folded;
+	return 1;
+}
+
 SEC("tp_btf/signal_generate")
 int BPF_PROG(signal_gen, int sig, struct kernel_siginfo *info, struct task_struct *task, int group,
 	     int result)
@@ -76,24 +122,28 @@ int BPF_PROG(signal_gen, int sig, struct kernel_siginfo *info, struct task_struc
 	struct mb_signal_event *e;
 	char comm[MB_COMM_LEN] = {};
 	struct mb_watch *w;
-	__u32 zero = 0, watched = 0;
+	__u32 zero = 0, watched = 0, folded = 0;
 	__u64 now;
 
 	if (sig < 1 || sig > 63 || !(sig_mask & (1ULL << sig)))
 		return 0;
-	bpf_probe_read_kernel_str(comm, sizeof(comm), task->comm);
+	/* Direct BTF loads, not a helper call: this runs for every HUP on the host. */
+	__builtin_memcpy(comm, task->comm, sizeof(comm));
 	w = bpf_map_lookup_elem(&watch_comms, comm);
 	if (w && exe_matches(w, task))
 		watched = w->idx;
 	else if (watch_only)
 		return 0;
-	if (watched)
+	now = bpf_ktime_get_boot_ns();
+	if (watched) {
 		count_reload(watched, sig);
+		if (!reload_emit(w, task->tgid, sig, result, now, &folded))
+			return 0;
+	}
 
 	e = bpf_map_lookup_elem(&sig_scratch, &zero);
 	if (!e)
 		return 0;
-	now = bpf_ktime_get_boot_ns();
 	mb_hdr_fill(&e->hdr, MB_EV_SIGNAL, now);
 	mb_task_fill(&e->sender, bpf_get_current_task_btf());
 	e->sig = sig;
@@ -107,6 +157,7 @@ int BPF_PROG(signal_gen, int sig, struct kernel_siginfo *info, struct task_struc
 	e->target_pid = task->pid;
 	e->target_tgid = task->tgid;
 	e->watched = watched;
+	e->folded_total = folded;
 	__builtin_memcpy(e->target_comm, comm, sizeof(comm));
 	mb_submit(e, sizeof(*e), MB_PROBE_SIGNAL, now);
 	return 0;

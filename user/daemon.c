@@ -44,6 +44,41 @@ static void on_alert(void *ctx, const struct mb_alert *a)
 	d->alert_pending = 1;
 }
 
+/*
+ * Collisions the kernel counted without sending a record (a storm) reach
+ * the detector here: from the folded count a record carries, and from the
+ * kernel's per-master state each interval (the storm may end without one).
+ */
+static void fold(struct mb_daemon *d, uint32_t tgid, uint32_t watched, uint32_t folded,
+		 uint64_t now)
+{
+	int free_slot = -1;
+
+	for (int i = 0; i < MB_FOLD_SLOTS; i++) {
+		if (d->folds[i].tgid == tgid && d->folds[i].tgid) {
+			if (folded > d->folds[i].seen)
+				mb_reload_fold(d->reload, (int)watched - 1,
+					       folded - d->folds[i].seen, now);
+			d->folds[i].seen = folded;
+			return;
+		}
+		if (!d->folds[i].tgid && free_slot < 0)
+			free_slot = i;
+	}
+	if (free_slot < 0)
+		return;
+	d->folds[free_slot].tgid = tgid;
+	d->folds[free_slot].seen = folded;
+	mb_reload_fold(d->reload, (int)watched - 1, folded, now);
+}
+
+static void fold_state(void *ctx, uint32_t tgid, const struct mb_reload_state *st)
+{
+	struct mb_daemon *d = ctx;
+
+	fold(d, tgid, st->watched, st->folded, st->last_ns);
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct mb_daemon *d = ctx;
@@ -54,6 +89,9 @@ static int on_event(void *ctx, void *data, size_t size)
 		return 0;
 	switch (ev.hdr.type) {
 	case MB_EV_SIGNAL:
+		if (ev.sig.watched)
+			fold(d, ev.sig.target_tgid, ev.sig.watched, ev.sig.folded_total,
+			     ev.sig.hdr.ts_ns);
 		idx = mb_reload_feed(d->reload, &ev.sig);
 		if (idx > 0)
 			mb_chain_feed_reload(d->chain, idx - 1, &ev.sig);
@@ -139,7 +177,8 @@ static void exec_collect(struct mb_daemon *d)
 
 		if (other <= d->other_done[i])
 			continue;
-		mb_topn_add(&d->m.exec_failures, mb_errno_name(i), "other", other - d->other_done[i]);
+		mb_topn_add(&d->m.exec_failures, mb_errno_name(i), "other",
+			    other - d->other_done[i]);
 		d->other_done[i] = other;
 	}
 }
@@ -215,6 +254,7 @@ static void collect(struct mb_daemon *d, uint64_t now)
 	/* A package upgrade replaces a daemon's binary: follow its new inode. */
 	mb_probes_set_watch(&d->probes, &d->cfg);
 	exec_collect(d);
+	mb_probes_reload_states(&d->probes, fold_state, d);
 	mb_delta_begin(&d->sig_d);
 	mb_probes_sig_counts(&d->probes, sig_count, d);
 	mb_delta_begin(&d->fs_d);
@@ -340,6 +380,8 @@ int mb_daemon_start(struct mb_daemon *d)
 		.sig_mask = 0,
 		/* One detailed record per (errno, program) a second is plenty for forensics. */
 		.exec_emit_gap_ns = NS_PER_SEC,
+		/* A reload storm is counted in the kernel, not shipped. */
+		.sig_emit_gap_ns = NS_PER_SEC,
 		.fs_emit_gap_ns = NS_PER_SEC,
 		.near_permille = d->cfg.near_miss_pct * 10,
 		.ringbuf_bytes = d->ringbuf_bytes,

@@ -15,6 +15,7 @@
 #include "probes.h"
 
 #define MB_DEFAULT_CONFIG "/etc/mailbpf/mailbpf.conf"
+#define MB_FOLD_SLOTS 1024 /* = reload_state's max_entries in signal.bpf.c */
 
 struct mb_daemon {
 	struct mb_config cfg; /* filled by the caller before start */
@@ -30,6 +31,10 @@ struct mb_daemon {
 	struct mb_mounts mounts;
 	struct mb_delta exec_d, sig_d, fs_d;
 	uint64_t collision_base[MB_MAX_DAEMONS]; /* carried over config reloads */
+	struct {
+		uint32_t tgid;
+		uint32_t seen; /* the kernel's folded count already fed to the detector */
+	} folds[MB_FOLD_SLOTS];
 	uint64_t named_sum[MB_ERRNO_MAX]; /* this read: counts of keyed programs */
 	uint64_t other_done[MB_ERRNO_MAX]; /* unkeyed failures exported as "other" */
 	int64_t boot_to_wall_ns;

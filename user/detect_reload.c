@@ -235,6 +235,23 @@ static int storm_push(struct daemon_state *ds, uint64_t now, uint64_t window_ns)
 	return absdiff(now, oldest) <= window_ns;
 }
 
+static void storm_check(struct mb_reload_det *d, int idx, int storm,
+			const struct mb_signal_event *e)
+{
+	struct daemon_state *ds = &d->d[idx];
+
+	if (storm) {
+		if (!ds->in_storm) {
+			ds->in_storm = 1;
+			ds->st.storms++;
+			storm_alert(d, idx, e);
+		}
+	} else {
+		/* Re-arm only once the rate has fallen back under the limit. */
+		ds->in_storm = 0;
+	}
+}
+
 int mb_reload_feed(struct mb_reload_det *d, const struct mb_signal_event *e)
 {
 	const struct mb_daemon_cfg *dc;
@@ -281,17 +298,27 @@ int mb_reload_feed(struct mb_reload_det *d, const struct mb_signal_event *e)
 	ds->has_last = 1;
 	ds->last = *e;
 
-	if (storm_push(ds, now, dc->storm_window_ms * NS_PER_MS)) {
-		if (!ds->in_storm) {
-			ds->in_storm = 1;
-			ds->st.storms++;
-			storm_alert(d, idx, e);
-		}
-	} else {
-		/* Re-arm only once the rate has fallen back under the limit. */
-		ds->in_storm = 0;
-	}
+	storm_check(d, idx, storm_push(ds, now, dc->storm_window_ms * NS_PER_MS), e);
 	return idx + 1;
+}
+
+void mb_reload_fold(struct mb_reload_det *d, int idx, uint64_t n, uint64_t now)
+{
+	struct daemon_state *ds;
+	int storm = 0;
+
+	if (!d || idx < 0 || idx >= d->cfg.ndaemons || !n)
+		return;
+	ds = &d->d[idx];
+	/* The kernel folds only collisions (reload_emit() in signal.bpf.c). */
+	ds->st.reloads += n;
+	ds->st.collisions += n;
+	ds->st.last_collision_ns = now;
+	ds->folded += n;
+	for (uint64_t i = 0; i < n && i < ds->ring_len; i++)
+		storm = storm_push(ds, now, d->cfg.daemons[idx].storm_window_ms * NS_PER_MS);
+	if (ds->has_last)
+		storm_check(d, idx, storm, &ds->last);
 }
 
 const struct mb_reload_stats *mb_reload_stats(const struct mb_reload_det *d, int idx)

@@ -43,6 +43,12 @@ void mb_reload_free(struct mb_reload_det *d);
 int mb_reload_feed(struct mb_reload_det *d, const struct mb_signal_event *e);
 
 /* Per daemon, idx 0-based; NULL when idx is out of range. */
+/*
+ * n collisions of daemon idx the kernel counted without sending records (a
+ * storm): counted and fed to storm detection, no collision alert of their own.
+ */
+void mb_reload_fold(struct mb_reload_det *d, int idx, uint64_t n, uint64_t now);
+
 const struct mb_reload_stats *mb_reload_stats(const struct mb_reload_det *d, int idx);
 
 /* The latest reload of daemon idx (any of its masters), NULL if none yet. */

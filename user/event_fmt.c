@@ -214,6 +214,8 @@ static void signal_fields(struct line *l, const struct mb_fmt *f, const struct m
 		str(l, "daemon", f->cfg->daemons[e->watched - 1].name);
 	if (l->json)
 		num(l, "code", e->code);
+	if (e->folded_total)
+		num(l, "folded_total", e->folded_total);
 	task_fields(l, "sender_", &e->sender);
 }
 

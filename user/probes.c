@@ -107,11 +107,13 @@ static int start_exec(struct mb_probes *p, const struct mb_probes_opts *o)
 	return 0;
 }
 
-static void watch_value(struct mb_watch *w, int idx, const char *exe)
+static void watch_value(struct mb_watch *w, int idx, const struct mb_daemon_cfg *dc)
 {
+	const char *exe = dc->exe;
 	struct stat st;
 
 	w->idx = idx;
+	w->window_ns = dc->window_ms * 1000000ULL;
 	w->exe_dev = 0;
 	w->exe_ino = 0;
 	if (!exe[0])
@@ -135,7 +137,7 @@ int mb_probes_set_watch(struct mb_probes *p, const struct mb_config *cfg)
 	fd = bpf_map__fd(p->sig->maps.watch_comms);
 	/* Update in place, then drop stale comms: no window with a comm missing. */
 	for (int d = 0; d < cfg->ndaemons; d++) {
-		watch_value(&w, d + 1, cfg->daemons[d].exe);
+		watch_value(&w, d + 1, &cfg->daemons[d]);
 		for (int c = 0; c < cfg->daemons[d].ncomms; c++) {
 			memset(key, 0, sizeof(key));
 			strncpy(key, cfg->daemons[d].comms[c], sizeof(key) - 1);
@@ -162,6 +164,7 @@ static int start_signal(struct mb_probes *p, const struct mb_probes_opts *o)
 		return -errno;
 	s->rodata->sig_mask = o->sig_mask;
 	s->rodata->watch_only = o->watch_only;
+	s->rodata->sig_emit_gap_ns = o->sig_emit_gap_ns;
 	err = use_ring(p, s->maps.events, o);
 	if (!err)
 		err = signal_bpf__load(s);
@@ -402,4 +405,20 @@ int mb_probes_near(const struct mb_probes *p, mb_near_fn fn, void *ctx)
 	struct walk_ctx w = { (void *)fn, ctx };
 
 	return p->exec ? walk_map(p->exec->maps.near_worst, k, n, &v, near_cb, &w) : 0;
+}
+
+static void reload_state_cb(void *c, const void *k, const void *v)
+{
+	struct walk_ctx *w = c;
+
+	((mb_reload_state_fn)w->fn)(w->ctx, *(const __u32 *)k, v);
+}
+
+int mb_probes_reload_states(const struct mb_probes *p, mb_reload_state_fn fn, void *ctx)
+{
+	__u32 k, n;
+	struct mb_reload_state v;
+	struct walk_ctx w = { (void *)fn, ctx };
+
+	return p->sig ? walk_map(p->sig->maps.reload_state, &k, &n, &v, reload_state_cb, &w) : 0;
 }

@@ -15,6 +15,7 @@ struct mb_probes_opts {
 	int watch_only; /* signals: only to watched comms (run) or all (trace) */
 	uint64_t sig_mask;
 	uint64_t exec_emit_gap_ns; /* 0: every failure gets a record */
+	uint64_t sig_emit_gap_ns; /* 0: every reload gets a record */
 	uint64_t fs_emit_gap_ns;
 	uint32_t near_permille;
 	uint32_t ringbuf_bytes; /* shared by all families, power of 2 */
@@ -48,6 +49,7 @@ typedef void (*mb_exec_count_fn)(void *ctx, const struct mb_exec_key *k, uint64_
 typedef void (*mb_sig_count_fn)(void *ctx, const struct mb_sig_key *k, uint64_t count);
 typedef void (*mb_fs_count_fn)(void *ctx, const struct mb_fs_key *k, uint64_t count);
 typedef void (*mb_near_fn)(void *ctx, const char *comm, const struct mb_near_val *v);
+typedef void (*mb_reload_state_fn)(void *ctx, uint32_t tgid, const struct mb_reload_state *st);
 
 /* Exact failures per errno slot (errno >= MB_ERRNO_MAX in the last one). */
 int mb_probes_exec_totals(const struct mb_probes *p, uint64_t totals[MB_ERRNO_MAX]);
@@ -55,5 +57,6 @@ int mb_probes_exec_counts(const struct mb_probes *p, mb_exec_count_fn fn, void *
 int mb_probes_sig_counts(const struct mb_probes *p, mb_sig_count_fn fn, void *ctx);
 int mb_probes_fs_counts(const struct mb_probes *p, mb_fs_count_fn fn, void *ctx);
 int mb_probes_near(const struct mb_probes *p, mb_near_fn fn, void *ctx);
+int mb_probes_reload_states(const struct mb_probes *p, mb_reload_state_fn fn, void *ctx);
 
 #endif

@@ -113,6 +113,19 @@ check "reload to the configured postfix master counted" \
 	test "$(metric 'mailbpf_reload_signals_total{daemon="postfix",signal="SIGHUP"}')" = 1
 check "reloads to another binary named master ignored" \
 	test "$(metric 'mailbpf_reload_collisions_total{daemon="postfix"}')" = 0
+
+# A reload storm is counted in the kernel, not shipped: exact totals, the
+# collisions every reload after the first is, one storm alert.
+storm=$(spawn_named dovecot)
+python3 -c 'import os, sys; [os.kill(int(sys.argv[1]), 1) for _ in range(2000)]' "$storm"
+wait_for 4 metric_is 'mailbpf_reload_signals_total{daemon="dovecot",signal="SIGHUP"}' 2000
+check "2000 storm reloads counted exactly" \
+	metric_is 'mailbpf_reload_signals_total{daemon="dovecot",signal="SIGHUP"}' 2000
+wait_for 3 metric_is 'mailbpf_reload_collisions_total{daemon="dovecot"}' 1999
+check "every reload after the first is a collision (1999)" \
+	metric_is 'mailbpf_reload_collisions_total{daemon="dovecot"}' 1999
+check "one storm alert" test "$(grep -c '"kind":"reload_storm"' "$TMP/alerts.log")" = 1
+check "no record lost in the storm" metric_is 'mailbpf_events_lost_total{probe="signal"}' 0
 stop_run
 
 # Bad input: clear error naming the culprit, exit 2, nothing attached.

@@ -327,6 +327,38 @@ static void test_storm(void **state)
 			assert_int_equal(caught[i].severity, MB_SEV_WARNING);
 }
 
+/*
+ * A storm as the kernel ships it: the first reload, the first collision,
+ * then one record a second; the collisions in between are only counted
+ * (mb_reload_fold). Counts must
+ * come out as if every reload had been seen, with one collision alert and
+ * one storm alert.
+ */
+static void test_kernel_folded_storm(void **state)
+{
+	int dv = dovecot_idx();
+	struct mb_signal_event a = sig_ev(T0, dv, 1, MB_SIG_DELIVERED, 1000, 10, "sh", cron_anc);
+	struct mb_signal_event b =
+		sig_ev(T0 + 40 * NS_PER_MS, dv, 1, MB_SIG_DELIVERED, 1000, 20, "dataskq", da_anc);
+	struct mb_signal_event c = sig_ev(T0 + 1040 * NS_PER_MS, dv, 1, MB_SIG_ALREADY_PENDING,
+					  1000, 30, "flood", NULL);
+	const struct mb_reload_stats *st;
+
+	(void)state;
+	mb_reload_feed(det, &a);
+	mb_reload_feed(det, &b);
+	mb_reload_fold(det, dv - 1, 500, T0 + 1000 * NS_PER_MS);
+	mb_reload_feed(det, &c);
+	st = mb_reload_stats(det, dv - 1);
+	assert_non_null(st);
+	assert_int_equal(st->reloads, 503);
+	assert_int_equal(st->collisions, 502); /* b, the 500 folded, c */
+	assert_int_equal(st->last_collision_ns, c.hdr.ts_ns);
+	assert_int_equal(count_kind("reload_collision"), 1);
+	assert_int_equal(count_kind("reload_storm"), 1);
+	assert_int_equal(st->storms, 1);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -371,6 +403,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unwatched_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_folding, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_storm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kernel_folded_storm, setup, teardown),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_alert_field_limits),
 	};
