@@ -148,28 +148,30 @@ static __always_inline __u64 exec_limit(struct task_struct *task, __u64 *rlim)
 
 struct base {
 	const char *path;
+	__u32 len; /* bytes before the NUL */
 	__u32 start;
 };
 
 static long base_step(__u32 i, void *ctx)
 {
 	struct base *b = ctx;
-	char c = b->path[i & (MB_PATH_LEN - 1)];
+	__u32 at = b->len - 1 - i;
 
-	if (!c)
-		return 1;
-	if (c == '/')
-		b->start = i + 1;
-	return 0;
+	if (b->path[at & (MB_PATH_LEN - 1)] != '/')
+		return 0;
+	b->start = at + 1;
+	return 1;
 }
 
-/* Program name for the count key: basename of the exec'd path. */
-static __always_inline void basename_key(struct mb_exec_key *k, const char *path)
+/*
+ * Program name for the count key: basename of the exec'd path, found by
+ * scanning back from the end (only the name's length, not the whole path).
+ */
+static __always_inline void basename_key(struct mb_exec_key *k, const char *path, long n)
 {
-	struct base b = { .path = path };
+	struct base b = { .path = path, .len = n > 1 ? n - 1 : 0 };
 
-	/* bpf_loop keeps the verifier's work constant whatever the length. */
-	bpf_loop(MB_PATH_LEN, base_step, &b, 0);
+	bpf_loop(b.len, base_step, &b, 0);
 	bpf_probe_read_kernel_str(k->comm, sizeof(k->comm), &path[b.start & (MB_PATH_LEN - 1)]);
 }
 
@@ -183,6 +185,7 @@ static __always_inline int exec_exit(long ret, int is_at)
 	struct walk w = {};
 	__u32 zero = 0, suppressed, slot;
 	__u64 now, *total;
+	long n;
 
 	if (ret >= 0)
 		return 0;
@@ -201,10 +204,11 @@ static __always_inline int exec_exit(long ret, int is_at)
 		w.vec = (const char *const *)regs->si;
 		w.envp = (const char *const *)regs->dx;
 	}
-	if (bpf_probe_read_user_str(e->filename, sizeof(e->filename), fname) < 0)
+	n = bpf_probe_read_user_str(e->filename, sizeof(e->filename), fname);
+	if (n < 0)
 		e->filename[0] = 0;
 	key.err = -ret;
-	basename_key(&key, e->filename);
+	basename_key(&key, e->filename, n);
 	slot = key.err < MB_ERRNO_MAX ? key.err : MB_ERRNO_MAX - 1;
 	total = bpf_map_lookup_elem(&exec_totals, &slot);
 	if (total)
@@ -260,7 +264,7 @@ int BPF_PROG(exec_near, struct task_struct *p, pid_t old_pid, struct linux_binpr
 	used = (mm->arg_end - mm->arg_start) + (mm->env_end - mm->env_start) +
 	       ((argc > 1 ? argc : 1) + envc) * sizeof(void *);
 	limit = exec_limit(p, &rlim);
-	bpf_probe_read_kernel_str(comm, sizeof(comm), p->comm);
+	__builtin_memcpy(comm, p->comm, sizeof(comm)); /* direct BTF loads */
 	above = used * 1000 > near_permille * limit;
 	worst = bpf_map_lookup_elem(&near_worst, comm);
 	if (!worst) {
