@@ -12,29 +12,19 @@
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
+#include "caught.h"
 #include "../../user/detect_chain.h"
 #include "../../user/detect_exec.h"
 #include "../../user/detect_reload.h"
 
-#define MAX_CAUGHT 64
 #define T0 (7200 * NS_PER_SEC)
 #define MASTER 1000
 #define IMAP_LOGIN "/usr/lib/dovecot/imap-login"
 
-static struct mb_alert caught[MAX_CAUGHT];
-static int ncaught;
 static struct mb_config cfg;
 static struct mb_chain_det *chain;
 static int dv; /* dovecot's index+1 */
 static uint64_t window; /* dovecot's chain window, ns */
-
-static void catch_alert(void *ctx, const struct mb_alert *a)
-{
-	(void)ctx;
-	if (ncaught < MAX_CAUGHT)
-		caught[ncaught] = *a;
-	ncaught++;
-}
 
 static int count_alerts(const char *kind, int sev)
 {
@@ -54,27 +44,6 @@ static const struct mb_alert *find_alert(const char *kind, int sev)
 			return &caught[i];
 	fail_msg("no %s alert of severity %d", kind, sev);
 	return NULL;
-}
-
-static const struct mb_field *field(const struct mb_alert *a, const char *key)
-{
-	int i;
-
-	for (i = 0; i < a->nfields; i++)
-		if (!strcmp(a->fields[i].key, key))
-			return &a->fields[i];
-	fail_msg("alert %s has no field %s", a->kind, key);
-	return NULL;
-}
-
-static int64_t ifield(const struct mb_alert *a, const char *key)
-{
-	return field(a, key)->i;
-}
-
-static const char *sfield(const struct mb_alert *a, const char *key)
-{
-	return field(a, key)->s;
 }
 
 static int setup(void **state)

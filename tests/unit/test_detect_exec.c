@@ -12,45 +12,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
+#include "caught.h"
 #include "../../user/detect_exec.h"
 
-#define MAX_CAUGHT 512
 #define T0 (5000 * NS_PER_SEC)
 #define IMAP_LOGIN "/usr/lib/dovecot/imap-login"
 
-static struct mb_alert caught[MAX_CAUGHT];
-static int ncaught;
 static struct mb_config cfg;
 static struct mb_exec_det *det;
-
-static void catch_alert(void *ctx, const struct mb_alert *a)
-{
-	(void)ctx;
-	if (ncaught < MAX_CAUGHT)
-		caught[ncaught] = *a;
-	ncaught++;
-}
-
-static const struct mb_field *field(const struct mb_alert *a, const char *key)
-{
-	int i;
-
-	for (i = 0; i < a->nfields; i++)
-		if (!strcmp(a->fields[i].key, key))
-			return &a->fields[i];
-	fail_msg("alert %s has no field %s", a->kind, key);
-	return NULL;
-}
-
-static int64_t ifield(const struct mb_alert *a, const char *key)
-{
-	return field(a, key)->i;
-}
-
-static const char *sfield(const struct mb_alert *a, const char *key)
-{
-	return field(a, key)->s;
-}
 
 static int setup(void **state)
 {

@@ -14,38 +14,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "caught.h"
 #include "../../user/detect_fs.h"
 
-#define MAX_CAUGHT 64
 #define T0 (300 * NS_PER_SEC)
 #define DEV(ma, mi) ((uint32_t)(ma) << 20 | (uint32_t)(mi))
 #define SDB1 DEV(8, 17)
 #define BOOT_A "0f2c5e8a-9f1d-4f6e-8c33-1a2b3c4d5e6f"
 #define BOOT_B "77d0e3c1-1111-4222-8333-444455556666"
 
-static struct mb_alert caught[MAX_CAUGHT];
-static int ncaught;
 static struct mb_fs_det *det;
 static struct mb_mounts mounts;
-
-static void catch_alert(void *ctx, const struct mb_alert *a)
-{
-	(void)ctx;
-	if (ncaught < MAX_CAUGHT)
-		caught[ncaught] = *a;
-	ncaught++;
-}
-
-static const struct mb_field *field(const struct mb_alert *a, const char *key)
-{
-	int i;
-
-	for (i = 0; i < a->nfields; i++)
-		if (!strcmp(a->fields[i].key, key))
-			return &a->fields[i];
-	fail_msg("alert %s has no field %s", a->kind, key);
-	return NULL;
-}
 
 static void add_mount(struct mb_mounts *t, uint32_t dev, int id, const char *name, const char *mp,
 		      const char *type)

@@ -10,22 +10,11 @@
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
+#include "caught.h"
 #include "../../user/detect_reload.h"
 #include "../../user/names.h"
 
-#define MAX_CAUGHT 64
 #define T0 (1000 * NS_PER_SEC) /* boot time of the first event */
-
-static struct mb_alert caught[MAX_CAUGHT];
-static int ncaught;
-
-static void catch_alert(void *ctx, const struct mb_alert *a)
-{
-	(void)ctx;
-	if (ncaught < MAX_CAUGHT)
-		caught[ncaught] = *a;
-	ncaught++;
-}
 
 static int count_kind(const char *kind)
 {
@@ -34,33 +23,6 @@ static int count_kind(const char *kind)
 	for (i = 0; i < ncaught && i < MAX_CAUGHT; i++)
 		n += !strcmp(caught[i].kind, kind);
 	return n;
-}
-
-static const struct mb_field *field(const struct mb_alert *a, const char *key)
-{
-	int i;
-
-	for (i = 0; i < a->nfields; i++)
-		if (!strcmp(a->fields[i].key, key))
-			return &a->fields[i];
-	fail_msg("alert %s has no field %s", a->kind, key);
-	return NULL;
-}
-
-static int64_t ifield(const struct mb_alert *a, const char *key)
-{
-	const struct mb_field *f = field(a, key);
-
-	assert_int_equal(f->type, MB_F_INT);
-	return f->i;
-}
-
-static const char *sfield(const struct mb_alert *a, const char *key)
-{
-	const struct mb_field *f = field(a, key);
-
-	assert_int_equal(f->type, MB_F_STR);
-	return f->s;
 }
 
 static struct mb_config cfg;
