@@ -37,7 +37,9 @@
  * Build: gcc -Wall -Werror faultfs.c $(pkg-config --cflags --libs fuse3)
  */
 #define FUSE_USE_VERSION 31
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 
 #include <errno.h>
 #include <fcntl.h>
