@@ -433,15 +433,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	CHECK(size >= sizeof(struct mb_hdr), "accepted a short record", "");
-#ifdef FUZZ_SKIP_KNOWN
-	/*
-	 * Reported, not fixed: signal_fields() checks (int)watched <=
-	 * ndaemons, so watched >= 2^31 indexes cfg->daemons[] ~4G entries
-	 * out of bounds. Skipped so the run can look for other bugs.
-	 */
-	if (ev.hdr.type == MB_EV_SIGNAL && ev.sig.watched > 0x7fffffffu)
-		return 0;
-#endif
 	/* A fixed offset (the epoch at boot) keeps runs reproducible. */
 	f.boot_to_wall_ns = 1700000000LL * 1000000000LL;
 	f.mounts = &mounts;

@@ -9,10 +9,7 @@
 # made fatal) is saved as tests/fuzz/crashes/NAME-crash-<sha1>, which is
 # gitignored. Reproduce one with
 #   .output/fuzz/fuzz_NAME tests/fuzz/crashes/NAME-crash-...
-# FUZZ_TARGETS="config" limits the run to some targets. FUZZ_SKIP_KNOWN=1
-# steps around the reported, not yet fixed, bugs (tests/fuzz/known-ub.supp
-# and the FUZZ_SKIP_KNOWN blocks in the targets), so the fuzzers can look
-# past them; without it a known bug fails the run, as it should.
+# FUZZ_TARGETS="config" limits the run to some targets.
 # Ends with one line: "fuzz: N passed, M failed".
 set -u
 cd "$(dirname "$0")/../.."
@@ -38,12 +35,6 @@ failed=0
 mkdir -p "$OUT" "$CRASHES"
 # UBSan only prints by default; a finding must fail the run.
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-if [ "${FUZZ_SKIP_KNOWN:-0}" = 1 ]; then
-	# UB without memory effects is suppressed; inputs that would read out
-	# of bounds are skipped by the target itself (-DFUZZ_SKIP_KNOWN).
-	UBSAN_OPTIONS+=:suppressions=$PWD/tests/fuzz/known-ub.supp
-	CFLAGS+=(-DFUZZ_SKIP_KNOWN)
-fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 
 # Seeds for the event target are binary records; rebuild them if missing.
