@@ -17,6 +17,10 @@
 #define MB_ANCESTORS 4
 #define MB_DETAIL_LEN 32
 
+/* Reload counts: a per-CPU array indexed watched * 64 + signal. */
+#define MB_SIG_SLOTS ((MB_WATCH_MAX + 1) * 64)
+#define MB_WATCH_MAX 8
+
 /* Per-errno arrays: errno values above this share the last slot. */
 #define MB_ERRNO_MAX 256
 

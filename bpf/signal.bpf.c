@@ -27,13 +27,28 @@ struct {
 	__type(value, struct mb_watch);
 } watch_comms SEC(".maps");
 
-/* Exact reload counts per (watched daemon, signal), whatever was sent. */
+/*
+ * Exact reload counts per (watched daemon, signal), whatever was sent: a
+ * per-CPU array, so counting is a plain add on a line no other CPU writes.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, struct mb_sig_key);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MB_SIG_SLOTS);
+	__type(key, __u32);
 	__type(value, __u64);
 } sig_counts SEC(".maps");
+
+/*
+ * One bit per watched comm (a hash of its first 8 bytes), set by userspace
+ * before it adds the comm to watch_comms: most signals on a host go to
+ * processes that are not watched, and this answers them without a lookup.
+ */
+__u64 watch_bloom = ~0ULL;
+
+static __always_inline __u32 comm_bit(__u64 first8)
+{
+	return (first8 * 0x9E3779B97F4A7C15ULL) >> 58;
+}
 
 /* Per watched master tgid; LRU: masters come and go with restarts. */
 struct {
@@ -52,19 +67,11 @@ struct {
 
 static __always_inline void count_reload(__u32 watched, __u32 sig)
 {
-	struct mb_sig_key key = { .watched = watched, .sig = sig };
-	__u64 one = 1, *v;
+	__u32 slot = watched * 64 + sig;
+	__u64 *v = bpf_map_lookup_elem(&sig_counts, &slot);
 
-	v = bpf_map_lookup_elem(&sig_counts, &key);
-	if (v) {
-		__sync_fetch_and_add(v, 1);
-		return;
-	}
-	if (bpf_map_update_elem(&sig_counts, &key, &one, BPF_NOEXIST)) {
-		v = bpf_map_lookup_elem(&sig_counts, &key);
-		if (v)
-			__sync_fetch_and_add(v, 1);
-	}
+	if (v)
+		*v += 1;
 }
 
 /* Only for watched comms: is the target running the configured binary? */
@@ -129,7 +136,9 @@ int BPF_PROG(signal_gen, int sig, struct kernel_siginfo *info, struct task_struc
 		return 0;
 	/* Direct BTF loads, not a helper call: this runs for every HUP on the host. */
 	__builtin_memcpy(comm, task->comm, sizeof(comm));
-	w = bpf_map_lookup_elem(&watch_comms, comm);
+	w = NULL;
+	if (watch_bloom & (1ULL << comm_bit(*(__u64 *)comm)))
+		w = bpf_map_lookup_elem(&watch_comms, comm);
 	if (w && exe_matches(w, task))
 		watched = w->idx;
 	else if (watch_only)

@@ -6,6 +6,7 @@
  * buffers of all three are polled by one ring_buffer manager.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -126,16 +127,35 @@ static void watch_value(struct mb_watch *w, int idx, const struct mb_daemon_cfg 
 	w->exe_ino = st.st_ino;
 }
 
+/* Must match comm_bit() in signal.bpf.c. */
+static uint64_t comm_bloom_bit(const char key[MB_COMM_LEN])
+{
+	uint64_t first8;
+
+	memcpy(&first8, key, sizeof(first8));
+	return 1ULL << ((first8 * 0x9E3779B97F4A7C15ULL) >> 58);
+}
+
 int mb_probes_set_watch(struct mb_probes *p, const struct mb_config *cfg)
 {
 	char key[MB_COMM_LEN], next[MB_COMM_LEN], *cur = NULL;
+	uint64_t bloom = 0;
 	struct mb_watch w;
 	int fd;
 
 	if (!p->sig)
 		return 0;
 	fd = bpf_map__fd(p->sig->maps.watch_comms);
-	/* Update in place, then drop stale comms: no window with a comm missing. */
+	for (int d = 0; d < cfg->ndaemons; d++) {
+		for (int c = 0; c < cfg->daemons[d].ncomms; c++) {
+			memset(key, 0, sizeof(key));
+			strncpy(key, cfg->daemons[d].comms[c], sizeof(key) - 1);
+			bloom |= comm_bloom_bit(key);
+		}
+	}
+	/* Bloom first (old and new bits), then update in place, then drop stale
+	 * comms: no window in which a watched comm is missed. */
+	p->sig->data->watch_bloom |= bloom;
 	for (int d = 0; d < cfg->ndaemons; d++) {
 		watch_value(&w, d + 1, &cfg->daemons[d]);
 		for (int c = 0; c < cfg->daemons[d].ncomms; c++) {
@@ -151,6 +171,7 @@ int mb_probes_set_watch(struct mb_probes *p, const struct mb_config *cfg)
 			continue; /* deleted: restart the walk from the same place */
 		cur = key;
 	}
+	p->sig->data->watch_bloom = bloom;
 	return 0;
 }
 
@@ -333,13 +354,6 @@ static void exec_cb(void *c, const void *k, const void *v)
 	((mb_exec_count_fn)w->fn)(w->ctx, k, ((const struct mb_rate_val *)v)->count);
 }
 
-static void sig_cb(void *c, const void *k, const void *v)
-{
-	struct walk_ctx *w = c;
-
-	((mb_sig_count_fn)w->fn)(w->ctx, k, *(const __u64 *)v);
-}
-
 static void fs_cb(void *c, const void *k, const void *v)
 {
 	struct walk_ctx *w = c;
@@ -382,11 +396,30 @@ int mb_probes_exec_counts(const struct mb_probes *p, mb_exec_count_fn fn, void *
 
 int mb_probes_sig_counts(const struct mb_probes *p, mb_sig_count_fn fn, void *ctx)
 {
-	struct mb_sig_key k, n;
-	__u64 v;
-	struct walk_ctx w = { (void *)fn, ctx };
+	int ncpus = libbpf_num_possible_cpus(), fd;
+	__u64 *v;
 
-	return p->sig ? walk_map(p->sig->maps.sig_counts, &k, &n, &v, sig_cb, &w) : 0;
+	if (!p->sig)
+		return 0;
+	if (ncpus <= 0)
+		return ncpus ?: -EINVAL;
+	v = calloc(ncpus, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	fd = bpf_map__fd(p->sig->maps.sig_counts);
+	for (__u32 slot = 0; slot < MB_SIG_SLOTS; slot++) {
+		struct mb_sig_key k = { .watched = slot / 64, .sig = slot % 64 };
+		__u64 sum = 0;
+
+		if (bpf_map_lookup_elem(fd, &slot, v))
+			continue;
+		for (int c = 0; c < ncpus; c++)
+			sum += v[c];
+		if (sum)
+			fn(ctx, &k, sum);
+	}
+	free(v);
+	return 0;
 }
 
 int mb_probes_fs_counts(const struct mb_probes *p, mb_fs_count_fn fn, void *ctx)
