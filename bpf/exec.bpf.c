@@ -146,33 +146,26 @@ static __always_inline __u64 exec_limit(struct task_struct *task, __u64 *rlim)
 	return limit;
 }
 
-struct base {
-	const char *path;
-	__u32 len; /* bytes before the NUL */
-	__u32 start;
-};
-
-static long base_step(__u32 i, void *ctx)
-{
-	struct base *b = ctx;
-	__u32 at = b->len - 1 - i;
-
-	if (b->path[at & (MB_PATH_LEN - 1)] != '/')
-		return 0;
-	b->start = at + 1;
-	return 1;
-}
+#define BASE_SCAN 64 /* a longer basename is keyed by its last 64 bytes */
 
 /*
  * Program name for the count key: basename of the exec'd path, found by
- * scanning back from the end (only the name's length, not the whole path).
+ * scanning back from the end. A plain bounded loop: a bpf_loop callback per
+ * byte cost more than the rest of the failure path.
  */
 static __always_inline void basename_key(struct mb_exec_key *k, const char *path, long n)
 {
-	struct base b = { .path = path, .len = n > 1 ? n - 1 : 0 };
+	__u32 len = n > 1 ? n - 1 : 0, start = len > BASE_SCAN ? len - BASE_SCAN : 0;
 
-	bpf_loop(b.len, base_step, &b, 0);
-	bpf_probe_read_kernel_str(k->comm, sizeof(k->comm), &path[b.start & (MB_PATH_LEN - 1)]);
+	for (__u32 i = 1; i <= BASE_SCAN; i++) {
+		if (i > len)
+			break;
+		if (path[(len - i) & (MB_PATH_LEN - 1)] == '/') {
+			start = len - i + 1;
+			break;
+		}
+	}
+	bpf_probe_read_kernel_str(k->comm, sizeof(k->comm), &path[start & (MB_PATH_LEN - 1)]);
 }
 
 static __always_inline int exec_exit(long ret, int is_at)
