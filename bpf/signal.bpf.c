@@ -113,7 +113,9 @@ static __always_inline int reload_emit(const struct mb_watch *w, __u32 tgid, int
 	st->watched = w->idx;
 	st->sig = sig;
 	if (collide && st->collision_sent && now - st->last_emit_ns < sig_emit_gap_ns) {
-		__sync_fetch_and_add(&st->folded, 1);
+		/* No atomic needed: signal_generate runs under the target's
+		 * siglock, which serializes every update of its state. */
+		st->folded++;
 		return 0;
 	}
 	st->collision_sent = collide;
