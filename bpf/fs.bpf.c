@@ -28,8 +28,8 @@ struct {
 } fs_scratch SEC(".maps");
 
 /* Count, rate-limit, and return a zeroed record to fill, or NULL. */
-static __always_inline struct mb_fs_event *fs_begin(__u32 type, __u32 dev, __u32 source,
-						    int always, __u64 now)
+static __always_inline struct mb_fs_event *fs_begin(__u32 type, __u32 dev, __u32 source, int always,
+						    __u64 now)
 {
 	struct mb_fs_key key = { .dev = dev, .source = source };
 	struct mb_fs_event *e;
@@ -79,8 +79,7 @@ int xfs_force_shutdown(struct trace_event_raw_xfs_force_shutdown *ctx)
 	struct mb_fs_event *e;
 	__u32 loc;
 
-	e = fs_begin(MB_EV_FS_SHUTDOWN, ctx->dev, MB_FS_FORCE_SHUTDOWN, 1,
-		     bpf_ktime_get_boot_ns());
+	e = fs_begin(MB_EV_FS_SHUTDOWN, ctx->dev, MB_FS_FORCE_SHUTDOWN, 1, bpf_ktime_get_boot_ns());
 	if (!e)
 		return 0;
 	e->flags = ctx->flags;
@@ -161,8 +160,7 @@ static __always_inline int block_error(struct trace_event_raw_block_rq_completio
 
 	if (!ctx->error)
 		return 0;
-	e = fs_begin(MB_EV_BLOCK_ERROR, ctx->dev, MB_FS_BLOCK_RQ_ERROR, 0,
-		     bpf_ktime_get_boot_ns());
+	e = fs_begin(MB_EV_BLOCK_ERROR, ctx->dev, MB_FS_BLOCK_RQ_ERROR, 0, bpf_ktime_get_boot_ns());
 	if (!e)
 		return 0;
 	e->error = ctx->error;

@@ -28,13 +28,13 @@
 static int memfd = -1;
 static char path[64];
 
-#define CHECK(cond)                                                                   \
-	do {                                                                          \
-		if (!(cond)) {                                                        \
-			fprintf(stderr, "fuzz_config: invariant failed: %s (%s:%d)\n", \
-				#cond, __FILE__, __LINE__);                            \
-			abort();                                                      \
-		}                                                                     \
+#define CHECK(cond)                                                                           \
+	do {                                                                                  \
+		if (!(cond)) {                                                                \
+			fprintf(stderr, "fuzz_config: invariant failed: %s (%s:%d)\n", #cond, \
+				__FILE__, __LINE__);                                          \
+			abort();                                                              \
+		}                                                                             \
 	} while (0)
 
 static int terminated(const char *s, size_t n)

@@ -37,13 +37,13 @@
 #include "detect_reload.h"
 #include "event_fmt.h"
 
-#define CHECK(cond, what, out)                                                          \
-	do {                                                                            \
-		if (!(cond)) {                                                          \
-			fprintf(stderr, "fuzz_event: %s: %s (%s:%d)\n  output: %s\n", what, \
-				#cond, __FILE__, __LINE__, out ? out : "");              \
-			abort();                                                        \
-		}                                                                       \
+#define CHECK(cond, what, out)                                                                     \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "fuzz_event: %s: %s (%s:%d)\n  output: %s\n", what, #cond, \
+				__FILE__, __LINE__, out ? out : "");                               \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 /* ---- UTF-8 (Unicode table 3-7) ---- */
@@ -250,7 +250,8 @@ static void setup(void)
 		{ 7u << 20 | 0, "loop0", "/var/vmail", "xfs" },
 		{ 8u << 20 | 1, "sda1", "/", "ext4" },
 		/* A FUSE mount point: mountinfo's octal escapes undone. */
-		{ 0u << 20 | 52, "0:52", "/home/u/x\"}\n\x1b[31mmailbpf_fs_shutdown{\xff\xfe\\", "fuse.x" },
+		{ 0u << 20 | 52, "0:52", "/home/u/x\"}\n\x1b[31mmailbpf_fs_shutdown{\xff\xfe\\",
+		  "fuse.x" },
 	};
 
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
@@ -330,7 +331,8 @@ static void fs_state_roundtrip(struct mb_fs_det *fs, struct mb_alert_sink sink)
 	CHECK(mb_fs_save(fs, f, boot) == 0, "fs state save", "");
 	fclose(f);
 	f = fmemopen(a, alen, "r");
-	CHECK(f && mb_fs_load(back, f, boot) == mb_fs_shutdown_count(fs), "fs state does not load back", a);
+	CHECK(f && mb_fs_load(back, f, boot) == mb_fs_shutdown_count(fs),
+	      "fs state does not load back", a);
 	fclose(f);
 	g = open_memstream(&b, &blen);
 	if (!g)

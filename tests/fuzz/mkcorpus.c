@@ -28,8 +28,8 @@ static void out(const char *name, const void *rec, size_t len)
 	}
 }
 
-static void task(struct mb_task *t, unsigned pid, const char *comm, const char *a0,
-		 const char *a1, const char *a2)
+static void task(struct mb_task *t, unsigned pid, const char *comm, const char *a0, const char *a1,
+		 const char *a2)
 {
 	const char *anc[] = { a0, a1, a2 };
 
@@ -93,14 +93,17 @@ int main(int argc, char **argv)
 	/* ENOEXEC of a file whose path and caller were named by an attacker. */
 	memset(&e, 0, sizeof(e));
 	hdr(&e.hdr, MB_EV_EXEC_FAIL);
-	task(&e.task, 999, "x\"}\nmailbpf_fs_", "\x1b[31mred\\", "\xff\xfe\xc0\xaf", "\xe2\x80\xae" "evil");
+	task(&e.task, 999, "x\"}\nmailbpf_fs_", "\x1b[31mred\\", "\xff\xfe\xc0\xaf",
+	     "\xe2\x80\xae"
+	     "evil");
 	e.err = 8; /* ENOEXEC */
 	e.flags = MB_EXEC_F_SIZES;
 	e.argc = 1;
 	e.argv_bytes = 10;
 	e.limit = 2097152;
 	e.rlim_stack = 8388608;
-	strcpy(e.filename, "/tmp/d\"}\n\x1b[31mmailbpf_fs_shutdown{x=\"1\"} 1\n/p\xff\xfe\xc2\x9b\t\x7f");
+	strcpy(e.filename,
+	       "/tmp/d\"}\n\x1b[31mmailbpf_fs_shutdown{x=\"1\"} 1\n/p\xff\xfe\xc2\x9b\t\x7f");
 	out("exec_hostile", &e, sizeof(e));
 
 	/* No NUL anywhere in the strings: the decoder must terminate them. */
@@ -138,7 +141,8 @@ int main(int argc, char **argv)
 	out("signal_reload", &s, sizeof(s));
 
 	/* Hostile sender and target, out-of-range numbers. */
-	task(&s.sender, 7001, "x\"}\nmailbpf_fs_", "\x1b]0;pwn\x07", "\xc2\x85\xe2\x80\xae", "a\\b");
+	task(&s.sender, 7001, "x\"}\nmailbpf_fs_", "\x1b]0;pwn\x07", "\xc2\x85\xe2\x80\xae",
+	     "a\\b");
 	s.sig = 64;
 	s.result = 99;
 	s.code = -6;

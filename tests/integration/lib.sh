@@ -152,3 +152,25 @@ trace_lines() {
 metric_is() {
 	[ "$(metric "$1")" = "$2" ]
 }
+
+# json_get LINE KEY...: one value, walking nested objects ("" if absent).
+json_get() {
+	python3 -c '
+import json, sys
+v = json.loads(sys.argv[1])
+for k in sys.argv[2:]:
+    v = v.get(k, "") if isinstance(v, dict) else ""
+print(v)' "$@"
+}
+
+# The textfile sample, or -1 when absent, so numeric tests never see "".
+num() {
+	local v
+	v=$(metric "$1")
+	echo "${v:--1}"
+}
+
+# A loopback TCP port nothing listens on now (for the daemons tests start).
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}

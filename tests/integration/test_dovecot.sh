@@ -11,11 +11,6 @@
 command -v dovecot >/dev/null && command -v doveadm >/dev/null ||
 	skip_all "dovecot-core is not installed"
 
-# A port nobody listens on now (the kernel picks it; we release it at once).
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # alert_json KIND PID: the first alert line of KIND whose target is PID.
 # Filtering on the pid keeps a stray signal to some other "dovecot" (another
 # test, a real one) from being taken for ours.
@@ -41,23 +36,6 @@ EOF
 # count_alerts KIND PID: how many alert lines of KIND name PID as the target.
 count_alerts() {
 	grep -F "\"kind\":\"$1\"" "$TMP/alerts.log" 2>/dev/null | grep -cF "\"target_pid\":$2,"
-}
-
-# json_get LINE KEY...: one value, walking nested objects ("" if absent).
-json_get() {
-	python3 -c '
-import json, sys
-v = json.loads(sys.argv[1])
-for k in sys.argv[2:]:
-    v = v.get(k, "") if isinstance(v, dict) else ""
-print(v)' "$@"
-}
-
-# The textfile sample, or -1 when absent, so numeric tests never see "".
-num() {
-	local v
-	v=$(metric "$1")
-	echo "${v:--1}"
 }
 
 # mailbpf knows a daemon by its comm, so a reload sent to any other process

@@ -15,27 +15,6 @@
 EXIM=$(command -v exim4) || skip_all "exim4 is not installed"
 EXIM_USER=$(id -un Debian-exim 2>/dev/null) || skip_all "no Debian-exim user"
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# json_get LINE KEY...: one value, walking nested objects ("" if absent).
-json_get() {
-	python3 -c '
-import json, sys
-v = json.loads(sys.argv[1])
-for k in sys.argv[2:]:
-    v = v.get(k, "") if isinstance(v, dict) else ""
-print(v)' "$@"
-}
-
-# The textfile sample, or -1 when absent, so numeric tests never see "".
-num() {
-	local v
-	v=$(metric "$1")
-	echo "${v:--1}"
-}
-
 # send_pair COMM1 COMM2 GAP_S SIG PID: like send_from twice, but from one
 # python3 that forks both senders, so the gap is GAP_S and not GAP_S plus
 # python3's start-up time (a few hundred ms behind the pyenv shim here).

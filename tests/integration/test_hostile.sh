@@ -336,10 +336,6 @@ checks() {
 	done < <(python3 "$HELPER" "$@")
 }
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # spawn_hostile KEY: a process named by the helper's NAMES[KEY] (or KEY
 # itself) that survives reload signals. Sets SPAWNED to its pid.
 spawn_hostile() {

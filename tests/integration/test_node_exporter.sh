@@ -11,10 +11,6 @@
 NE=$(command -v prometheus-node-exporter) || skip_all "prometheus-node-exporter is not installed"
 PROMTOOL=$(command -v promtool) || skip_all "promtool (prometheus) is not installed"
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # scrape: /metrics -> $TMP/scrape.txt (curl, or python3 where curl is absent).
 scrape() {
 	local url=http://127.0.0.1:$PORT/metrics
