@@ -80,6 +80,16 @@ static void check_daemons(struct tally *t, const struct mb_config *cfg)
 			comm[strcspn(comm, "\n")] = 0;
 			if (mb_config_daemon_for_comm(cfg, comm) != i + 1)
 				continue;
+			/* A generic comm ("master") is this daemon only with its binary. */
+			if (dc->exe[0]) {
+				char exe[MB_PATH_LEN];
+				ssize_t n;
+
+				snprintf(path, sizeof(path), "/proc/%s/exe", de->d_name);
+				n = readlink(path, exe, sizeof(exe) - 1);
+				if (n < 0 || (exe[n] = 0, strcmp(exe, dc->exe)))
+					continue;
+			}
 			snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
 			if (read_small(path, stat, sizeof(stat)) <= 0 || !(rp = strrchr(stat, ')')))
 				continue;
