@@ -45,6 +45,12 @@ struct mb_daemon {
 };
 
 int mb_daemon_start(struct mb_daemon *d);
+
+/* collect.c: everything the textfile needs, read now. */
+void mb_daemon_collect(struct mb_daemon *d, uint64_t now);
+/* Feed collisions the kernel folded for master tgid (its running total). */
+void mb_daemon_fold(struct mb_daemon *d, uint32_t tgid, uint32_t watched, uint32_t folded,
+		    uint64_t now);
 /* One poll (bounded wait) plus whatever is due. Negative errno on failure. */
 int mb_daemon_step(struct mb_daemon *d);
 void mb_daemon_reconfigure(struct mb_daemon *d, const struct mb_config *next);
