@@ -16,19 +16,10 @@
 #include "alertlog.h"
 #include "escape.h"
 
-/* The log's severity words and their syslog priorities, kept together. */
-static const struct {
-	const char *name;
-	int prio;
-} sev_tab[] = {
-	[MB_SEV_INFO] = { "info", LOG_INFO },
-	[MB_SEV_WARNING] = { "warning", LOG_WARNING },
-	[MB_SEV_CRITICAL] = { "critical", LOG_CRIT },
-};
-
-static int sev_index(enum mb_severity s)
+/* The words are mb_severity_name()'s; syslog wants its own priorities. */
+static int sev_prio(enum mb_severity s)
 {
-	return (unsigned int)s < sizeof(sev_tab) / sizeof(sev_tab[0]) ? (int)s : MB_SEV_WARNING;
+	return s == MB_SEV_CRITICAL ? LOG_CRIT : s == MB_SEV_INFO ? LOG_INFO : LOG_WARNING;
 }
 
 static int open_file(const char *path, FILE **out)
@@ -159,7 +150,7 @@ static void send_syslog(const struct mb_alert *a)
 	/* syslog daemons differ in what they do with control bytes: escape. */
 	mb_term_escape(kind, sizeof(kind), a->kind ? a->kind : "alert");
 	mb_term_escape(summary, sizeof(summary), raw);
-	syslog(sev_tab[sev_index(a->severity)].prio, "%s: %s", kind, summary);
+	syslog(sev_prio(a->severity), "%s: %s", kind, summary);
 }
 
 int mb_alertlog_write(struct mb_alertlog *l, const struct mb_alert *a, double wall_time_s)
@@ -180,7 +171,7 @@ int mb_alertlog_write(struct mb_alertlog *l, const struct mb_alert *a, double wa
 	}
 	format_time(ts, sizeof(ts), wall_time_s);
 	fprintf(m, "{\"time\":\"%s\",\"severity\":\"%s\",\"kind\":\"", ts,
-		sev_tab[sev_index(a->severity)].name);
+		mb_severity_name(a->severity));
 	put_json(m, a->kind ? a->kind : "alert", MB_FIELD_LEN, mb_json_escape);
 	fputs("\",\"summary\":\"", m);
 	put_json(m, a->summary, sizeof(a->summary), mb_json_escape);

@@ -78,7 +78,8 @@ const char *mb_severity_name(enum mb_severity s)
 	case MB_SEV_CRITICAL:
 		return "critical";
 	}
-	return "unknown";
+	/* Out of range: treated as a warning, never dropped or left unnamed. */
+	return "warning";
 }
 
 /*

@@ -24,11 +24,6 @@ const char *mb_probe_name(int probe)
 	return probe >= 0 && probe < MB_PROBE_MAX ? probe_names[probe] : "unknown";
 }
 
-const char *mb_incident_name(int kind)
-{
-	return kind >= 0 && kind < MB_INC_MAX ? incident_names[kind] : "unknown";
-}
-
 int mb_metrics_init(struct mb_metrics *m, const struct mb_config *cfg)
 {
 	struct mb_topn *t[] = { &m->exec_failures, &m->headroom_ppm, &m->reloads, &m->fs_io,

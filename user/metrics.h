@@ -55,7 +55,6 @@ void mb_metrics_free(struct mb_metrics *m);
 
 /* Count an alert against mailbpf_incidents_total{kind}; ignores unknown kinds. */
 void mb_metrics_incident(struct mb_metrics *m, const char *kind);
-const char *mb_incident_name(int kind);
 const char *mb_probe_name(int probe); /* "exec", "signal", ... */
 
 /* The fs tables' second key: mountpoint, 0x1f, fstype. Split on the last
