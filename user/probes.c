@@ -48,21 +48,21 @@ static const char *tracefs(void)
 	return NULL;
 }
 
-static int tp_exists(const char *cat, const char *name)
+static int tp_exists(const struct mb_probes *p, const char *cat, const char *name)
 {
-	const char *base = tracefs();
 	char path[256];
 
-	if (!base)
+	if (!p->tracefs)
 		return 0;
-	snprintf(path, sizeof(path), "%s/events/%s/%s", base, cat, name);
+	snprintf(path, sizeof(path), "%s/events/%s/%s", p->tracefs, cat, name);
 	return access(path, F_OK) == 0;
 }
 
 /* Leave a program out (with a notice) when its tracepoint is missing. */
-static int want(struct bpf_program *prog, const char *cat, const char *name)
+static int want(const struct mb_probes *p, struct bpf_program *prog, const char *cat,
+		const char *name)
 {
-	if (tp_exists(cat, name))
+	if (tp_exists(p, cat, name))
 		return 1;
 	note("tracepoint %s:%s not in this kernel, %s skipped", cat, name, bpf_program__name(prog));
 	bpf_program__set_autoload(prog, false);
@@ -90,8 +90,8 @@ static int start_exec(struct mb_probes *p, const struct mb_probes_opts *o)
 		return -errno;
 	s->rodata->exec_emit_gap_ns = o->exec_emit_gap_ns;
 	s->rodata->near_permille = o->near_permille;
-	want(s->progs.exec_exit_execve, "syscalls", "sys_exit_execve");
-	want(s->progs.exec_exit_execveat, "syscalls", "sys_exit_execveat");
+	want(p, s->progs.exec_exit_execve, "syscalls", "sys_exit_execve");
+	want(p, s->progs.exec_exit_execveat, "syscalls", "sys_exit_execveat");
 	err = use_ring(p, s->maps.events, o);
 	if (!err)
 		err = exec_bpf__load(s);
@@ -216,22 +216,22 @@ static int start_fs(struct mb_probes *p, const struct mb_probes_opts *o)
 	if (!s)
 		return -errno;
 	s->rodata->fs_emit_gap_ns = o->fs_emit_gap_ns;
-	xfs += want(s->progs.xfs_buf_ioerror, "xfs", "xfs_buf_ioerror");
-	xfs += want(s->progs.xfs_force_shutdown, "xfs", "xfs_force_shutdown");
-	want(s->progs.xfs_fs_mark_sick, "xfs", "xfs_fs_mark_sick");
-	want(s->progs.xfs_fs_mark_corrupt, "xfs", "xfs_fs_mark_corrupt");
-	want(s->progs.xfs_fs_unfixed_corruption, "xfs", "xfs_fs_unfixed_corruption");
-	want(s->progs.xfs_inode_mark_sick, "xfs", "xfs_inode_mark_sick");
-	want(s->progs.xfs_inode_mark_corrupt, "xfs", "xfs_inode_mark_corrupt");
-	want(s->progs.xfs_group_mark_sick, "xfs", "xfs_group_mark_sick");
-	want(s->progs.xfs_group_mark_corrupt, "xfs", "xfs_group_mark_corrupt");
-	want(s->progs.xfs_btree_corrupt, "xfs", "xfs_btree_corrupt");
+	xfs += want(p, s->progs.xfs_buf_ioerror, "xfs", "xfs_buf_ioerror");
+	xfs += want(p, s->progs.xfs_force_shutdown, "xfs", "xfs_force_shutdown");
+	want(p, s->progs.xfs_fs_mark_sick, "xfs", "xfs_fs_mark_sick");
+	want(p, s->progs.xfs_fs_mark_corrupt, "xfs", "xfs_fs_mark_corrupt");
+	want(p, s->progs.xfs_fs_unfixed_corruption, "xfs", "xfs_fs_unfixed_corruption");
+	want(p, s->progs.xfs_inode_mark_sick, "xfs", "xfs_inode_mark_sick");
+	want(p, s->progs.xfs_inode_mark_corrupt, "xfs", "xfs_inode_mark_corrupt");
+	want(p, s->progs.xfs_group_mark_sick, "xfs", "xfs_group_mark_sick");
+	want(p, s->progs.xfs_group_mark_corrupt, "xfs", "xfs_group_mark_corrupt");
+	want(p, s->progs.xfs_btree_corrupt, "xfs", "xfs_btree_corrupt");
 	/* block_rq_error is recent; older kernels only have rq_complete. */
-	block = want(s->progs.block_rq_error, "block", "block_rq_error");
+	block = want(p, s->progs.block_rq_error, "block", "block_rq_error");
 	if (block)
 		bpf_program__set_autoload(s->progs.block_rq_complete, false);
 	else
-		block = want(s->progs.block_rq_complete, "block", "block_rq_complete");
+		block = want(p, s->progs.block_rq_complete, "block", "block_rq_complete");
 	err = use_ring(p, s->maps.events, o);
 	if (!err)
 		err = fs_bpf__load(s);
@@ -256,6 +256,8 @@ int mb_probes_start(struct mb_probes *p, const struct mb_probes_opts *o)
 
 	memset(p, 0, sizeof(*p));
 	p->ring_fd = -1;
+	/* Once, not per tracepoint: it may mount tracefs, or warn that it cannot. */
+	p->tracefs = tracefs();
 	err = start_exec(p, o);
 	if (err)
 		warn("exec probes not loaded: %s", strerror(-err));

@@ -29,6 +29,7 @@ struct mb_probes {
 	struct fs_bpf *fs;
 	struct ring_buffer *rb;
 	int ring_fd; /* the ring buffer all families share, -1 before load */
+	const char *tracefs; /* where classic tracepoints are listed, NULL if nowhere */
 	int attached[MB_PROBE_MAX];
 	uint64_t attach_ns; /* open to attached, for `run` and the bench */
 };
