@@ -114,15 +114,12 @@ static void check_daemons(struct tally *t, const struct mb_config *cfg)
 /* node_exporter must read the directory the textfile goes to. */
 static void check_node_exporter(struct tally *t, const struct mb_config *cfg)
 {
-	char dir[MB_PATH_LEN], *slash, want[MB_PATH_LEN + 40];
+	char dir[MB_PATH_LEN], want[MB_PATH_LEN + 40];
 	int found = 0, configured = 0;
 	struct dirent *de;
 	DIR *proc = opendir("/proc");
 
-	snprintf(dir, sizeof(dir), "%s", cfg->textfile);
-	slash = strrchr(dir, '/');
-	if (slash)
-		*slash = 0;
+	mb_textfile_dir(cfg->textfile, dir, sizeof(dir));
 	snprintf(want, sizeof(want), "--collector.textfile.directory=%s", dir);
 	while (proc && (de = readdir(proc))) {
 		char path[64], cmd[4096];
@@ -225,14 +222,12 @@ int cmd_check(int argc, char **argv)
 		}
 	}
 	{
-		char dir[MB_PATH_LEN], *slash;
+		char dir[MB_PATH_LEN];
+		int err = mb_textfile_probe(cfg.textfile, dir, sizeof(dir));
 
-		snprintf(dir, sizeof(dir), "%s", cfg.textfile);
-		slash = strrchr(dir, '/');
-		if (slash)
-			*slash = 0;
-		if (access(dir, W_OK))
-			line(&t, "FAIL", "textfile directory %s: %s", dir, strerror(errno));
+		/* The same test `run` makes before it attaches anything. */
+		if (err)
+			line(&t, "FAIL", "textfile directory %s: %s", dir, strerror(-err));
 		else
 			line(&t, "OK", "textfile directory %s: writable", dir);
 	}

@@ -271,3 +271,32 @@ cleanup:
 		close(dfd);
 	return err;
 }
+
+void mb_textfile_dir(const char *path, char *dir, size_t len)
+{
+	char *slash;
+
+	snprintf(dir, len, "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		dir[1] = 0;
+	else if (slash)
+		*slash = 0;
+	else
+		snprintf(dir, len, ".");
+}
+
+int mb_textfile_probe(const char *path, char *dir, size_t len)
+{
+	char probe[MB_PATH_LEN + 32];
+	int fd;
+
+	mb_textfile_dir(path, dir, len);
+	snprintf(probe, sizeof(probe), "%s/.mailbpf-check.%d", dir, (int)getpid());
+	fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	unlink(probe);
+	return 0;
+}

@@ -54,4 +54,14 @@ int mb_prom_sample(struct mb_prom *p, const char *name, const char *const *label
  */
 int mb_textfile_write(const char *path, const char *buf, size_t len);
 
+/* The directory a textfile lives in ("." for a bare name). */
+void mb_textfile_dir(const char *path, char *dir, size_t len);
+
+/*
+ * Can the textfile's directory take a new file? Creates and removes a probe
+ * file the way mb_textfile_write() creates its temp. 0 or negative errno;
+ * dir receives the directory for messages.
+ */
+int mb_textfile_probe(const char *path, char *dir, size_t len);
+
 #endif

@@ -172,32 +172,15 @@ static int parse_args(int argc, char **argv, struct overrides *o, const char **c
 /* The textfile directory must take a new file before anything is attached. */
 static int check_textfile_dir(const char *textfile)
 {
-	char dir[MB_PATH_LEN], probe[MB_PATH_LEN + 32];
-	char *slash;
-	int fd;
+	char dir[MB_PATH_LEN];
+	int err = mb_textfile_probe(textfile, dir, sizeof(dir));
 
-	snprintf(dir, sizeof(dir), "%s", textfile);
-	slash = strrchr(dir, '/');
-	if (slash == dir)
-		dir[1] = 0;
-	else if (slash)
-		*slash = 0;
-	else
-		snprintf(dir, sizeof(dir), ".");
-	snprintf(probe, sizeof(probe), "%s/.mailbpf-check.%d", dir, getpid());
-	fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		int err = -errno;
-
+	if (err)
 		warn("textfile directory %s is not writable: %s%s", dir, strerror(-err),
 		     err == -ENOENT ?
 			     " (is prometheus-node-exporter installed? or use --textfile)" :
 			     "");
-		return err;
-	}
-	close(fd);
-	unlink(probe);
-	return 0;
+	return err;
 }
 
 static int make_state_dir(const char *dir)
