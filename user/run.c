@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cli.h"
+#include "config_parse.h"
 #include "daemon.h"
 #include "log.h"
 #include "privs.h"
@@ -55,9 +56,9 @@ static void usage(FILE *out)
 /* Command-line values win over the config file, on start and on SIGHUP. */
 struct overrides {
 	const char *textfile, *alert_log, *state_dir;
-	long interval;
+	uint32_t interval;
 	int syslog;
-	long ringbuf_kb; /* tiny values test overflow accounting */
+	uint32_t ringbuf_kb; /* tiny values test overflow accounting */
 };
 
 static void apply_overrides(struct mb_config *c, const struct overrides *o)
@@ -108,7 +109,6 @@ static int parse_args(int argc, char **argv, struct overrides *o, const char **c
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	char *end;
 	int c;
 
 	optind = 1;
@@ -122,9 +122,7 @@ static int parse_args(int argc, char **argv, struct overrides *o, const char **c
 			o->textfile = optarg;
 			break;
 		case 'i':
-			errno = 0;
-			o->interval = strtol(optarg, &end, 10);
-			if (errno || *end || o->interval < 1 || o->interval > 3600) {
+			if (mb_config_parse_u32(optarg, 1, 3600, &o->interval)) {
 				warn("run: --interval '%s': expected seconds from 1 to 3600",
 				     optarg);
 				return -EINVAL;
@@ -143,9 +141,7 @@ static int parse_args(int argc, char **argv, struct overrides *o, const char **c
 			*user = optarg;
 			break;
 		case 'R':
-			errno = 0;
-			o->ringbuf_kb = strtol(optarg, &end, 10);
-			if (errno || *end || o->ringbuf_kb < 4 || o->ringbuf_kb > 262144 ||
+			if (mb_config_parse_u32(optarg, 4, 262144, &o->ringbuf_kb) ||
 			    (o->ringbuf_kb & (o->ringbuf_kb - 1))) {
 				warn("run: --ringbuf-kb '%s': expected a power of 2 from 4 to 262144",
 				     optarg);

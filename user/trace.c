@@ -14,6 +14,7 @@
 #include <time.h>
 #include "cli.h"
 #include "config.h"
+#include "config_parse.h"
 #include "devices.h"
 #include "event_fmt.h"
 #include "log.h"
@@ -29,7 +30,7 @@ static void on_signal(int sig)
 
 struct trace_ctx {
 	int json;
-	long pid; /* -p: sender, target or failing task */
+	uint32_t pid; /* -p: sender, target or failing task */
 	const char *comm; /* -c */
 	int type; /* --type, 0 for all */
 	struct mb_fmt fmt;
@@ -105,15 +106,6 @@ static void usage(FILE *out)
 		"  -v, --verbose      libbpf debug output\n");
 }
 
-static int parse_long(const char *s, long min, long max, long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtol(s, &end, 10);
-	return errno || end == s || *end || *out < min || *out > max ? -EINVAL : 0;
-}
-
 int cmd_trace(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -132,7 +124,7 @@ int cmd_trace(int argc, char **argv)
 	struct mb_probes probes = {};
 	struct mb_config cfg;
 	uint64_t drops[MB_PROBE_MAX], lost = 0;
-	long duration = 0;
+	uint32_t duration = 0;
 	time_t end = 0;
 	int c, err, ret = MB_EXIT_FAIL;
 
@@ -147,7 +139,7 @@ int cmd_trace(int argc, char **argv)
 			t->json = 1;
 			break;
 		case 'p':
-			if (parse_long(optarg, 1, 0x7fffffff, &t->pid))
+			if (mb_config_parse_u32(optarg, 1, 0x7fffffff, &t->pid))
 				goto bad_arg;
 			break;
 		case 'c':
@@ -162,7 +154,7 @@ int cmd_trace(int argc, char **argv)
 			po.sig_mask = ~1ULL;
 			break;
 		case 'd':
-			if (parse_long(optarg, 1, 86400 * 365, &duration))
+			if (mb_config_parse_u32(optarg, 1, 86400 * 365, &duration))
 				goto bad_arg;
 			break;
 		case 'v':
