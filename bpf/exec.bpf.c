@@ -2,17 +2,36 @@
 /*
  * Failed execs and near misses.
  *
- * Failures are caught at syscall exit only: the arguments are read back
- * from the task's saved user registers, so a successful exec costs one
- * compare and an entry hook writing a map on every exec is not needed.
- * Near misses are measured in O(1) at sched_process_exec from the new mm's
- * argument and environment bounds, never by walking user memory.
+ * Two ways to see a failed exec, chosen by userspace before load:
+ *
+ * - mm (default): a failing exec leaves behind the memory it prepared for
+ *   the new program; the kernel tears it down (tracepoint exit_mmap) while
+ *   the caller's own mm is still in place. Nothing else frees an mm that
+ *   way, so that tracepoint (a few hits per process lifetime) finds the
+ *   failures, and a task_work callback run as the task returns to user
+ *   space reads the syscall's number, arguments and errno from its saved
+ *   registers. Cost elsewhere: none. Blind spot: failures before the
+ *   kernel got that far (the binary itself missing or not permitted:
+ *   ENOENT, EACCES, ETXTBSY, ELOOP).
+ * - syscall: syscalls:sys_exit_execve/execveat see every errno, but enabling
+ *   any syscall tracepoint sends every syscall of every process through the
+ *   kernel's slow path (~30 ns each).
+ *
+ * Either way the arguments are read back from the task's saved user
+ * registers, so a successful exec costs one compare and no entry hook has
+ * to write a map on every exec. Near misses are measured in O(1) at
+ * sched_process_exec from the new mm's argument and environment bounds,
+ * never by walking user memory.
  */
 #include "common.bpf.h"
 
 #define CHUNK 4096
 #define RLIMIT_STACK 3 /* include/uapi/asm-generic/resource.h */
 #define MAX_STEPS 16384 /* pointer reads + 4 KiB string chunks per failure */
+#define NR_EXECVE 59 /* x86-64 */
+#define NR_EXECVEAT 322
+#define PF_EXITING 0x00000004 /* include/linux/sched.h */
+#define PF_KTHREAD 0x00200000
 
 /* Minimum gap between two records for the same (errno, program); 0 sends all. */
 const volatile __u64 exec_emit_gap_ns = 0;
@@ -69,6 +88,32 @@ struct {
 	__type(value, char[CHUNK]);
 } str_scratch SEC(".maps");
 
+/*
+ * mm mode: one entry per thread between the failing exec's exit_mmap and its
+ * return to user space. The callback runs preemptibly, so the record is
+ * built here, per task, not in a per-CPU scratch another task could share.
+ */
+struct mb_exec_pending {
+	struct bpf_task_work tw;
+	struct mb_exec_event ev;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct mb_exec_pending);
+} exec_pending SEC(".maps");
+
+/* Zeroes to create an exec_pending entry from (a value too big for the stack). */
+char pending_zero[sizeof(struct mb_exec_pending)];
+
+extern int bpf_task_work_schedule_resume_impl(struct task_struct *task, struct bpf_task_work *tw,
+					      void *map__map,
+					      int (*cb)(struct bpf_map *, void *, void *),
+					      void *aux__prog) __ksym;
+
 struct walk {
 	const char *const *vec; /* argv, then envp */
 	const char *str; /* string being measured, NULL between strings */
@@ -101,6 +146,7 @@ static long walk_step(__u32 i, void *ctx)
 		w->off = 0;
 		return 0;
 	}
+	/* Only the length counts: another task sharing the buffer is harmless. */
 	buf = bpf_map_lookup_elem(&str_scratch, &zero);
 	if (!buf)
 		return 1;
@@ -168,25 +214,20 @@ static __always_inline void basename_key(struct mb_exec_key *k, const char *path
 	bpf_probe_read_kernel_str(k->comm, sizeof(k->comm), &path[start & (MB_PATH_LEN - 1)]);
 }
 
-static __always_inline int exec_exit(long ret, int is_at)
+/* Count a failed exec of `task` (current) and maybe send it, built in *e. */
+static __always_inline int exec_failed(struct task_struct *task, struct pt_regs *regs, long ret,
+				       int is_at, struct mb_exec_event *e)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
 	struct mb_exec_key key = {};
-	struct mb_exec_event *e;
-	struct pt_regs *regs;
 	const char *fname;
 	struct walk w = {};
-	__u32 zero = 0, suppressed, slot;
+	__u32 suppressed, slot;
 	__u64 now, *total;
 	long n;
 
 	if (ret >= 0)
 		return 0;
-	e = bpf_map_lookup_elem(&exec_scratch, &zero);
-	if (!e)
-		return 0;
 	now = bpf_ktime_get_boot_ns();
-	regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	/* x86-64 syscall ABI: execve(di, si, dx), execveat(di, si, dx, r10, r8) */
 	if (is_at) {
 		fname = (const char *)regs->si;
@@ -227,6 +268,20 @@ static __always_inline int exec_exit(long ret, int is_at)
 	return 0;
 }
 
+static __always_inline int exec_exit(long ret, int is_at)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct mb_exec_event *e;
+	__u32 zero = 0;
+
+	if (ret >= 0)
+		return 0;
+	e = bpf_map_lookup_elem(&exec_scratch, &zero);
+	if (!e)
+		return 0;
+	return exec_failed(task, (struct pt_regs *)bpf_task_pt_regs(task), ret, is_at, e);
+}
+
 SEC("tracepoint/syscalls/sys_exit_execve")
 int exec_exit_execve(struct trace_event_raw_sys_exit *ctx)
 {
@@ -237,6 +292,50 @@ SEC("tracepoint/syscalls/sys_exit_execveat")
 int exec_exit_execveat(struct trace_event_raw_sys_exit *ctx)
 {
 	return exec_exit(ctx->ret, 1);
+}
+
+/* mm mode, part 2: the task is back from the failed syscall; ax holds -errno. */
+static int exec_resume(struct bpf_map *map, void *key, void *value)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	struct mb_exec_pending *p = value;
+	long nr = regs->orig_ax;
+
+	/* Not an exec syscall (an exec started by the kernel itself): not ours. */
+	if (nr == NR_EXECVE || nr == NR_EXECVEAT)
+		exec_failed(task, regs, regs->ax, nr == NR_EXECVEAT, &p->ev);
+	bpf_map_delete_elem(&exec_pending, key);
+	return 0;
+}
+
+/*
+ * mm mode, part 1. Every mm teardown passes here: process exit (PF_EXITING),
+ * the old mm after a successful exec (it has an executable), the last
+ * reference dropped by another task (not ours, it has an executable). What
+ * is left is the mm a failing exec built for the new program: it never got
+ * an executable and was never the task's own.
+ */
+SEC("tp_btf/exit_mmap")
+int BPF_PROG(exec_mm_gone, struct mm_struct *mm)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct mb_exec_pending *p;
+	__u32 tid;
+
+	if (task->flags & (PF_EXITING | PF_KTHREAD) || task->mm == mm || mm->exe_file)
+		return 0;
+	tid = task->pid;
+	if (bpf_map_update_elem(&exec_pending, &tid, pending_zero, BPF_ANY))
+		goto lost;
+	p = bpf_map_lookup_elem(&exec_pending, &tid);
+	if (p &&
+	    !bpf_task_work_schedule_resume_impl(task, &p->tw, &exec_pending, exec_resume, NULL))
+		return 0;
+	bpf_map_delete_elem(&exec_pending, &tid);
+lost:
+	mb_count_drop(MB_PROBE_EXEC);
+	return 0;
 }
 
 SEC("tp_btf/sched_process_exec")

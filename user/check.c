@@ -206,6 +206,7 @@ int cmd_check(int argc, char **argv)
 		po.watch_only = 1;
 		po.sig_mask = MB_DEFAULT_SIGMASK;
 		po.near_permille = 500;
+		po.exec_probe = cfg.exec_probe;
 		if (mb_probes_start(&probes, &po)) {
 			line(&t, "FAIL", "probes: none could be loaded (see above; -v in run)");
 		} else {
@@ -216,6 +217,8 @@ int cmd_check(int argc, char **argv)
 							  "FAIL",
 				     "probe %s: %s", mb_probe_name(i),
 				     probes.attached[i] ? "attached" : "not attached");
+			line(&t, "OK", "exec probe: %s%s", mb_exec_probe_name(probes.exec_probe),
+			     probes.exec_probe == cfg.exec_probe ? "" : " (fallback)");
 			line(&t, "OK", "ring buffer: created, attach took %llu ms",
 			     (unsigned long long)probes.attach_ns / 1000000);
 			mb_probes_stop(&probes);

@@ -113,7 +113,16 @@ struct keydef {
 	const char *expect;
 };
 
-enum { G_TEXTFILE, G_INTERVAL, G_ALERT_LOG, G_STATE_DIR, G_SYSLOG, G_NEAR_MISS, G_TOP_N };
+enum {
+	G_TEXTFILE,
+	G_INTERVAL,
+	G_ALERT_LOG,
+	G_STATE_DIR,
+	G_SYSLOG,
+	G_NEAR_MISS,
+	G_TOP_N,
+	G_EXEC_PROBE,
+};
 
 static const struct keydef global_keys[] = {
 	[G_TEXTFILE] = { "textfile", "an absolute path ending in .prom" },
@@ -123,6 +132,7 @@ static const struct keydef global_keys[] = {
 	[G_SYSLOG] = { "syslog", "yes or no" },
 	[G_NEAR_MISS] = { "near_miss_percent", "a percentage 1..100" },
 	[G_TOP_N] = { "top_n", "an integer 1..1000" },
+	[G_EXEC_PROBE] = { "exec_probe", "mm or syscall" },
 	{ NULL, NULL },
 };
 
@@ -155,6 +165,8 @@ static int set_global(struct mb_config *c, int key, const char *v)
 		return mb_config_parse_u32(v, 1, 100, &c->near_miss_pct);
 	case G_TOP_N:
 		return mb_config_parse_u32(v, 1, 1000, &c->top_n);
+	case G_EXEC_PROBE:
+		return mb_config_parse_exec_probe(v, &c->exec_probe);
 	}
 	return -EINVAL;
 }

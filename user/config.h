@@ -11,6 +11,12 @@
 #define MB_MAX_COMMS 4
 #define MB_NAME_LEN 32
 
+/* How failed execs are found (bpf/exec.bpf.c explains the trade). */
+enum mb_exec_probe {
+	MB_EXEC_PROBE_MM = 0, /* exit_mmap + task_work: no cost on other syscalls */
+	MB_EXEC_PROBE_SYSCALL = 1, /* syscall exit tracepoints: every errno */
+};
+
 struct mb_daemon_cfg {
 	char name[MB_NAME_LEN]; /* section name, the `daemon` label: "dovecot" */
 	char comms[MB_MAX_COMMS][MB_COMM_LEN]; /* master process comm(s) */
@@ -32,6 +38,7 @@ struct mb_config {
 	int syslog; /* also send alerts to syslog */
 	uint32_t near_miss_pct; /* warn above this share of the exec limit */
 	uint32_t top_n; /* label values kept per metric before `other` */
+	int exec_probe; /* enum mb_exec_probe */
 	int ndaemons;
 	struct mb_daemon_cfg daemons[MB_MAX_DAEMONS];
 };
@@ -45,6 +52,10 @@ void mb_config_defaults(struct mb_config *c);
  * left untouched (a reload with a bad file keeps the old config).
  */
 int mb_config_load(struct mb_config *c, const char *path, char *err, size_t errlen);
+
+/* "mm" or "syscall"; mb_config_parse_exec_probe() reads them back. */
+const char *mb_exec_probe_name(int probe);
+int mb_config_parse_exec_probe(const char *v, int *out);
 
 /* Index+1 of the daemon with this master comm, 0 if not watched. */
 int mb_config_daemon_for_comm(const struct mb_config *c, const char *comm);

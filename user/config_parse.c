@@ -236,3 +236,24 @@ int mb_config_parse_comms(const char *s, char comms[][MB_COMM_LEN], int *ncomms)
 	*ncomms = k;
 	return 0;
 }
+
+static const char *const exec_probe_names[] = {
+	[MB_EXEC_PROBE_MM] = "mm",
+	[MB_EXEC_PROBE_SYSCALL] = "syscall",
+};
+
+const char *mb_exec_probe_name(int probe)
+{
+	return probe == MB_EXEC_PROBE_SYSCALL ? exec_probe_names[probe] : exec_probe_names[0];
+}
+
+int mb_config_parse_exec_probe(const char *v, int *out)
+{
+	for (int i = 0; i < 2; i++) {
+		if (!strcmp(v, exec_probe_names[i])) {
+			*out = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}

@@ -172,6 +172,7 @@ int mb_daemon_start(struct mb_daemon *d)
 		.sig_emit_gap_ns = NS_PER_SEC,
 		.fs_emit_gap_ns = NS_PER_SEC,
 		.near_permille = d->cfg.near_miss_pct * 10,
+		.exec_probe = d->cfg.exec_probe,
 		.ringbuf_bytes = d->ringbuf_bytes,
 		.on_event = on_event,
 		.ctx = d,
@@ -237,6 +238,10 @@ void mb_daemon_reconfigure(struct mb_daemon *d, const struct mb_config *next)
 		for (int i = 0; i < d->cfg.ndaemons; i++)
 			if (!strcmp(next->daemons[j].name, d->cfg.daemons[i].name))
 				carried[j] = d->m.daemons[i];
+	if (next->exec_probe != d->cfg.exec_probe)
+		warn("exec_probe %s takes effect at the next start; %s stays in use",
+		     mb_exec_probe_name(next->exec_probe),
+		     mb_exec_probe_name(d->probes.exec_probe));
 	free_detectors(d);
 	d->cfg = *next;
 	d->m.ndaemons = next->ndaemons;

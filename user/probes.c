@@ -80,7 +80,7 @@ static int use_ring(struct mb_probes *p, struct bpf_map *events, const struct mb
 	return p->ring_fd >= 0 ? bpf_map__reuse_fd(events, p->ring_fd) : 0;
 }
 
-static int start_exec(struct mb_probes *p, const struct mb_probes_opts *o)
+static int load_exec(struct mb_probes *p, const struct mb_probes_opts *o, int mode)
 {
 	struct exec_bpf *s;
 	int err;
@@ -90,22 +90,53 @@ static int start_exec(struct mb_probes *p, const struct mb_probes_opts *o)
 		return -errno;
 	s->rodata->exec_emit_gap_ns = o->exec_emit_gap_ns;
 	s->rodata->near_permille = o->near_permille;
-	want(p, s->progs.exec_exit_execve, "syscalls", "sys_exit_execve");
-	want(p, s->progs.exec_exit_execveat, "syscalls", "sys_exit_execveat");
+	if (mode == MB_EXEC_PROBE_MM) {
+		bpf_program__set_autoload(s->progs.exec_exit_execve, false);
+		bpf_program__set_autoload(s->progs.exec_exit_execveat, false);
+		if (!want(p, s->progs.exec_mm_gone, "mmap", "exit_mmap")) {
+			err = -ENOENT;
+			goto fail;
+		}
+	} else {
+		bpf_program__set_autoload(s->progs.exec_mm_gone, false);
+		want(p, s->progs.exec_exit_execve, "syscalls", "sys_exit_execve");
+		want(p, s->progs.exec_exit_execveat, "syscalls", "sys_exit_execveat");
+	}
 	err = use_ring(p, s->maps.events, o);
 	if (!err)
 		err = exec_bpf__load(s);
 	if (!err)
 		err = exec_bpf__attach(s);
-	if (err) {
-		exec_bpf__destroy(s);
-		return err;
-	}
+	if (err)
+		goto fail;
 	p->exec = s;
+	p->exec_probe = mode;
 	p->ring_fd = bpf_map__fd(s->maps.events);
-	p->attached[MB_PROBE_EXEC] = !!s->links.exec_exit_execve;
+	p->attached[MB_PROBE_EXEC] = mode == MB_EXEC_PROBE_MM ? !!s->links.exec_mm_gone :
+								!!s->links.exec_exit_execve;
 	p->attached[MB_PROBE_EXEC_NEAR] = !!s->links.exec_near;
 	return 0;
+fail:
+	exec_bpf__destroy(s);
+	return err;
+}
+
+/*
+ * The mm hook needs exit_mmap (6.1) and BPF task_work (6.18); an older
+ * kernel gets the syscall tracepoints instead, with a notice saying so.
+ */
+static int start_exec(struct mb_probes *p, const struct mb_probes_opts *o)
+{
+	int err;
+
+	if (o->exec_probe == MB_EXEC_PROBE_SYSCALL)
+		return load_exec(p, o, MB_EXEC_PROBE_SYSCALL);
+	err = load_exec(p, o, MB_EXEC_PROBE_MM);
+	if (!err)
+		return 0;
+	note("exec_probe mm not available here (%s), using the syscall tracepoints",
+	     strerror(-err));
+	return load_exec(p, o, MB_EXEC_PROBE_SYSCALL);
 }
 
 static void watch_value(struct mb_watch *w, int idx, const struct mb_daemon_cfg *dc)

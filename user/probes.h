@@ -18,6 +18,7 @@ struct mb_probes_opts {
 	uint64_t sig_emit_gap_ns; /* 0: every reload gets a record */
 	uint64_t fs_emit_gap_ns;
 	uint32_t near_permille;
+	int exec_probe; /* enum mb_exec_probe; mm falls back to syscall */
 	uint32_t ringbuf_bytes; /* shared by all families, power of 2 */
 	mb_event_fn on_event;
 	void *ctx;
@@ -31,6 +32,7 @@ struct mb_probes {
 	int ring_fd; /* the ring buffer all families share, -1 before load */
 	const char *tracefs; /* where classic tracepoints are listed, NULL if nowhere */
 	int attached[MB_PROBE_MAX];
+	int exec_probe; /* enum mb_exec_probe actually in use */
 	uint64_t attach_ns; /* open to attached, for `run` and the bench */
 };
 

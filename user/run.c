@@ -49,6 +49,7 @@ static void usage(FILE *out)
 		"      --syslog          also send alerts to syslog\n"
 		"  -u, --user NAME       run as NAME once attached\n"
 		"      --ringbuf-kb N    ring buffer (all probes), default 512\n"
+		"      --exec-probe MODE mm (default) or syscall: how failed execs are found\n"
 		"  -v, --verbose         libbpf debug output\n"
 		"signals: HUP re-reads the config, USR1 reopens the alert log, TERM stops.\n");
 }
@@ -58,6 +59,7 @@ struct overrides {
 	const char *textfile, *alert_log, *state_dir;
 	uint32_t interval;
 	int syslog;
+	int exec_probe; /* enum mb_exec_probe + 1, 0: from the config */
 	uint32_t ringbuf_kb; /* tiny values test overflow accounting */
 };
 
@@ -73,6 +75,8 @@ static void apply_overrides(struct mb_config *c, const struct overrides *o)
 		c->interval_s = o->interval;
 	if (o->syslog)
 		c->syslog = 1;
+	if (o->exec_probe)
+		c->exec_probe = o->exec_probe - 1;
 }
 
 static int load_config(struct mb_config *c, const char *path, int explicit_path,
@@ -105,6 +109,7 @@ static int parse_args(int argc, char **argv, struct overrides *o, const char **c
 		{ "syslog", no_argument, NULL, 'S' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "ringbuf-kb", required_argument, NULL, 'R' },
+		{ "exec-probe", required_argument, NULL, 'E' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -147,6 +152,13 @@ static int parse_args(int argc, char **argv, struct overrides *o, const char **c
 				     optarg);
 				return -EINVAL;
 			}
+			break;
+		case 'E':
+			if (mb_config_parse_exec_probe(optarg, &o->exec_probe)) {
+				warn("run: --exec-probe '%s': expected mm or syscall", optarg);
+				return -EINVAL;
+			}
+			o->exec_probe++;
 			break;
 		case 'v':
 			mb_libbpf_verbose(1);
@@ -230,8 +242,9 @@ int cmd_run(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	note("running: %d daemons watched, textfile %s every %us, attached in %llu ms",
+	note("running: %d daemons watched, textfile %s every %us, exec probe %s, attached in %llu ms",
 	     d->cfg.ndaemons, d->cfg.textfile, d->cfg.interval_s,
+	     mb_exec_probe_name(d->probes.exec_probe),
 	     (unsigned long long)d->probes.attach_ns / 1000000);
 
 	while (!got_term) {

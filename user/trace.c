@@ -94,7 +94,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: mailbpf trace [--json] [-p PID] [-c COMM] [--type TYPE] [--all-signals]\n"
-		"                     [-d SECONDS] [-v]\n"
+		"                     [-d SECONDS] [--exec-probe mm|syscall] [-v]\n"
 		"Stream exec failures, reload-class signals and filesystem errors live.\n"
 		"  -j, --json         one JSON object per line\n"
 		"  -p, --pid PID      only events whose sender, target or task is PID\n"
@@ -103,6 +103,8 @@ static void usage(FILE *out)
 		"                     fs_corrupt or block_error\n"
 		"  -a, --all-signals  every signal, not only HUP, USR1 and USR2\n"
 		"  -d, --duration S   stop after S seconds\n"
+		"  -e, --exec-probe M mm (default): no cost on other syscalls, misses a\n"
+		"                     binary that cannot be opened; syscall: every errno\n"
 		"  -v, --verbose      libbpf debug output\n");
 }
 
@@ -115,6 +117,7 @@ int cmd_trace(int argc, char **argv)
 		{ "type", required_argument, NULL, 't' },
 		{ "all-signals", no_argument, NULL, 'a' },
 		{ "duration", required_argument, NULL, 'd' },
+		{ "exec-probe", required_argument, NULL, 'e' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -133,7 +136,7 @@ int cmd_trace(int argc, char **argv)
 	mb_config_defaults(&cfg);
 	po.sig_mask = MB_DEFAULT_SIGMASK;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jp:c:t:ad:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jp:c:t:ad:e:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			t->json = 1;
@@ -155,6 +158,10 @@ int cmd_trace(int argc, char **argv)
 			break;
 		case 'd':
 			if (mb_config_parse_u32(optarg, 1, 86400 * 365, &duration))
+				goto bad_arg;
+			break;
+		case 'e':
+			if (mb_config_parse_exec_probe(optarg, &po.exec_probe))
 				goto bad_arg;
 			break;
 		case 'v':

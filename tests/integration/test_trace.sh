@@ -11,6 +11,14 @@ ok "trace attaches"
 # E2BIG: one 200 KiB argument, over MAX_ARG_STRLEN (128 KiB).
 big=$(head -c 204800 /dev/zero | tr '\0' x)
 /bin/true "$big" 2>/dev/null && not_ok "exec with a 200 KiB argument fails"
+# The same through execveat (glibc's fexecve), and a binary that is not there.
+python3 -c 'import os, sys
+fd = os.open("/bin/true", os.O_RDONLY)
+try: os.execve(fd, ["true", "y" * 204800], {})
+except OSError as e: sys.exit(0 if e.errno == 7 else 1)' ||
+	not_ok "execveat with a 200 KiB argument fails E2BIG"
+MISSING=/nonexistent/mb-missing-$$
+"$MISSING" 2>/dev/null
 
 # Reloads: two senders with different names, 40 ms apart.
 target=$(spawn_named dovecot)
@@ -35,6 +43,12 @@ if [ -n "$line" ]; then
 else
 	not_ok "E2BIG exec of /bin/true reported" "$(head -5 "$TMP/trace.json")"
 fi
+line=$(trace_lines '"type":"exec_fail"' '"errno":"E2BIG"' '"execveat":1' | head -1)
+check "E2BIG through execveat reported as such" grep -q '"longest":204801' <<<"$line"
+# The default exec probe sees failures after the kernel opened the binary
+# (bpf/exec.bpf.c); a missing binary is the documented blind spot.
+check "default exec probe: a missing binary is not seen" \
+	test -z "$(trace_lines "\"filename\":\"$MISSING\"")"
 
 for sender in cron-reload panel-reload; do
 	line=$(trace_lines '"type":"signal"' "\"sender_comm\":\"$sender\"" \
@@ -51,5 +65,17 @@ for sender in cron-reload panel-reload; do
 done
 check "trace exits 0 on SIGINT" test "$TRACE_RC" -eq 0
 check "trace reports lost events on exit" grep -q "0 lost" "$TMP/trace.err"
+
+# --exec-probe syscall: the syscall exit tracepoints, every errno.
+start_trace --exec-probe syscall ||
+	{ not_ok "trace --exec-probe syscall attaches" "$(cat "$TMP/trace.err")"; finish; }
+/bin/true "$big" 2>/dev/null
+"$MISSING" 2>/dev/null
+wait_for 5 grep -q "\"filename\":\"$MISSING\"" "$TMP/trace.json"
+stop_trace
+check "syscall exec probe: the missing binary is ENOENT" \
+	grep -q '"errno":"ENOENT"' <<<"$(trace_lines "\"filename\":\"$MISSING\"")"
+check "syscall exec probe: E2BIG with the same sizes" grep -q '"longest":204801' \
+	<<<"$(trace_lines '"errno":"E2BIG"' '"filename":"/bin/true"')"
 
 finish

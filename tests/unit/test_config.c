@@ -55,6 +55,8 @@ static void test_defaults(void **state)
 	assert_int_equal(c.syslog, 0);
 	assert_int_equal(c.near_miss_pct, 50);
 	assert_int_equal(c.top_n, 50);
+	assert_int_equal(c.exec_probe, MB_EXEC_PROBE_MM);
+	assert_string_equal(mb_exec_probe_name(c.exec_probe), "mm");
 	assert_int_equal(c.ndaemons, 3);
 	assert_string_equal(c.daemons[0].name, "dovecot");
 	assert_int_equal(c.daemons[0].ncomms, 1);
@@ -99,6 +101,7 @@ static void test_full_file(void **state)
 		   "syslog = yes\n"
 		   "near_miss_percent = 80\n"
 		   "top_n = 1000\n"
+		   "exec_probe = syscall\n"
 		   "[ daemon dovecot ]\n"
 		   "comm = dovecot , dovecot2\n"
 		   "exe = /usr/sbin/dovecot\n"
@@ -124,6 +127,8 @@ static void test_full_file(void **state)
 	assert_int_equal(c.syslog, 1);
 	assert_int_equal(c.near_miss_pct, 80);
 	assert_int_equal(c.top_n, 1000);
+	assert_int_equal(c.exec_probe, MB_EXEC_PROBE_SYSCALL);
+	assert_string_equal(mb_exec_probe_name(c.exec_probe), "syscall");
 	assert_int_equal(c.ndaemons, 3);
 	assert_string_equal(c.daemons[0].name, "dovecot");
 	assert_int_equal(c.daemons[0].ncomms, 2);
@@ -186,7 +191,8 @@ static const struct bad_case bad_cases[] = {
 	{ "[daemon a/b]\n", "1: [daemon a/b]: ", "bad daemon name" },
 	{ "\n[global]\nfoo = 1\n", "3: foo: ",
 	  "unknown key (expected one of textfile, interval, alert_log, state_dir, syslog, "
-	  "near_miss_percent, top_n)" },
+	  "near_miss_percent, top_n, exec_probe)" },
+	{ "[global]\nexec_probe = kprobe\n", "2: exec_probe: ", "mm or syscall" },
 	{ "[daemon dovecot]\ntextfile = /a.prom\n", "2: textfile: ", "unknown key" },
 	{ "interval = 5\n", "1: interval: ", "key outside a section" },
 	{ "[global]\ninterval = 5\n#\ninterval = 6\n",
