@@ -59,7 +59,7 @@ $(OUTPUT)/.deps: tools/install-deps.sh | $(OUTPUT)
 $(OUTPUT) $(OUTPUT)/user $(OUTPUT)/asan $(OUTPUT)/tests:
 	$(Q)mkdir -p $@
 
-$(OUTPUT)/%.bpf.o: bpf/%.bpf.c bpf/mailbpf.h bpf/common.bpf.h vmlinux/vmlinux.h $(OUTPUT)/.deps
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c bpf/mailbpf.h $(wildcard bpf/*.bpf.h) vmlinux/vmlinux.h $(OUTPUT)/.deps
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
 	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp

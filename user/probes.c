@@ -93,12 +93,14 @@ static int load_exec(struct mb_probes *p, const struct mb_probes_opts *o, int mo
 	if (mode == MB_EXEC_PROBE_MM) {
 		bpf_program__set_autoload(s->progs.exec_exit_execve, false);
 		bpf_program__set_autoload(s->progs.exec_exit_execveat, false);
-		if (!want(p, s->progs.exec_mm_gone, "mmap", "exit_mmap")) {
+		if (!want(p, s->progs.exec_mm_gone, "mmap", "exit_mmap") ||
+		    !want(p, s->progs.exec_back_rseq, "rseq", "rseq_update")) {
 			err = -ENOENT;
 			goto fail;
 		}
 	} else {
 		bpf_program__set_autoload(s->progs.exec_mm_gone, false);
+		bpf_program__set_autoload(s->progs.exec_back_rseq, false);
 		want(p, s->progs.exec_exit_execve, "syscalls", "sys_exit_execve");
 		want(p, s->progs.exec_exit_execveat, "syscalls", "sys_exit_execveat");
 	}

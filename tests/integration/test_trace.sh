@@ -17,6 +17,11 @@ fd = os.open("/bin/true", os.O_RDONLY)
 try: os.execve(fd, ["true", "y" * 204800], {})
 except OSError as e: sys.exit(0 if e.errno == 7 else 1)' ||
 	not_ok "execveat with a 200 KiB argument fails E2BIG"
+# posix_spawn's vfork child has no rseq of its own: the probe's other way back.
+python3 -c 'import os, sys
+try: os.posix_spawn("/bin/true", ["true", "v" * 204800], {})
+except OSError as e: sys.exit(0 if e.errno == 7 else 1)' ||
+	not_ok "posix_spawn with a 200 KiB argument fails E2BIG"
 MISSING=/nonexistent/mb-missing-$$
 "$MISSING" 2>/dev/null
 
@@ -45,6 +50,9 @@ else
 fi
 line=$(trace_lines '"type":"exec_fail"' '"errno":"E2BIG"' '"execveat":1' | head -1)
 check "E2BIG through execveat reported as such" grep -q '"longest":204801' <<<"$line"
+line=$(trace_lines '"errno":"E2BIG"' '"execveat":0' '"envc":0' | head -1)
+check "E2BIG in a posix_spawn child (no rseq) reported with sizes" \
+	grep -q '"argv_bytes":204806' <<<"$line"
 # The default exec probe sees failures after the kernel opened the binary
 # (bpf/exec.bpf.c); a missing binary is the documented blind spot.
 check "default exec probe: a missing binary is not seen" \
