@@ -175,7 +175,7 @@ struct mb_sig_key {
 	__u32 sig;
 };
 
-/* watch_comms value: the daemon, and optionally the master's executable
+/* A watched comm's daemon, and optionally the master's executable
  * (inode + kernel dev_t): a generic comm like Postfix's "master" is only
  * that daemon when /proc/PID/exe is the configured binary. */
 struct mb_watch {
@@ -186,19 +186,45 @@ struct mb_watch {
 };
 
 /*
- * Per watched master (key: tgid): enough to tell a collision in the kernel
- * and to send only the records a human needs (first reload, first
- * collision, then one a second) while a storm is counted, not shipped.
- * folded only grows, so userspace can read it at any time without a race.
+ * Per watched master, in slot tgid % MB_RELOAD_SLOTS of a plain global
+ * array (no map lookup on the signal path): enough to tell a collision in
+ * the kernel and to send only the records a human needs (first reload,
+ * first collision, then one a second) while a storm is counted, not
+ * shipped. folded only grows, per slot, even when another master takes the
+ * slot over, so userspace reads increments at any time without a race.
  */
+#define MB_RELOAD_SLOTS 1024
+
 struct mb_reload_state {
-	__u64 last_ns; /* last reload */
-	__u64 last_emit_ns; /* last record sent */
-	__u32 folded; /* collisions not sent as records, ever */
+	__u64 last_ns; /* last reload, jiffies in ns (coarse_to_boot_ns converts) */
+	__u64 last_emit_ns; /* last record sent, same clock */
+	__u32 folded; /* collisions not sent as records, ever, in this slot */
 	__u32 collision_sent; /* a collision record went out since the last quiet reload */
-	__u32 watched; /* daemon index + 1 */
+	__u32 watched; /* daemon index + 1, 0: slot never used */
 	__u32 sig; /* last signal */
+	__u32 tgid; /* the master using the slot now */
+	__u32 pad;
 };
+
+/*
+ * Watched master comms as an open-addressed table the signal probe reads
+ * with plain loads, no helper call, for every reload-class signal on the
+ * host: slot = mb_watch_hash(first 8 bytes), then the next slots, at most
+ * MB_WATCH_PROBES; an empty slot (idx 0) ends the search. The probe keeps
+ * two copies: userspace fills the one not in use, then flips watch_gen.
+ */
+#define MB_WATCH_SLOTS 256
+#define MB_WATCH_PROBES 8
+
+struct mb_watch_slot {
+	__u64 comm[2]; /* the comm, NUL-padded, as two words */
+	struct mb_watch w;
+};
+
+static inline __u32 mb_watch_hash(__u64 first8)
+{
+	return (__u32)((first8 * 0x9E3779B97F4A7C15ULL) >> 56); /* 8 bits: MB_WATCH_SLOTS */
+}
 
 struct mb_fs_key {
 	__u32 dev;
@@ -221,6 +247,8 @@ _Static_assert(sizeof(struct mb_exec_key) == 24, "mb_exec_key size");
 _Static_assert(sizeof(struct mb_rate_val) == 24, "mb_rate_val size");
 _Static_assert(sizeof(struct mb_near_val) == 24, "mb_near_val size");
 _Static_assert(sizeof(struct mb_watch) == 24, "mb_watch size");
-_Static_assert(sizeof(struct mb_reload_state) == 32, "mb_reload_state size");
+_Static_assert(sizeof(struct mb_watch_slot) == 40, "mb_watch_slot size");
+_Static_assert(MB_WATCH_SLOTS == 256, "mb_watch_hash() returns 8 bits");
+_Static_assert(sizeof(struct mb_reload_state) == 40, "mb_reload_state size");
 
 #endif /* MAILBPF_H */

@@ -19,13 +19,9 @@ const volatile __u32 watch_only = 1;
 /* While reloads to a master keep colliding, one record per this; 0 sends all. */
 const volatile __u64 sig_emit_gap_ns = 0;
 
-/* Master comm of a watched daemon -> which one (filled by userspace). */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 64);
-	__type(key, char[MB_COMM_LEN]);
-	__type(value, struct mb_watch);
-} watch_comms SEC(".maps");
+/* Watched master comms (struct mb_watch_slot), two copies, filled by userspace. */
+struct mb_watch_slot watch_table[2][MB_WATCH_SLOTS];
+__u32 watch_gen;
 
 /*
  * Exact reload counts per (watched daemon, signal), whatever was sent: a
@@ -39,24 +35,45 @@ struct {
 } sig_counts SEC(".maps");
 
 /*
- * One bit per watched comm (a hash of its first 8 bytes), set by userspace
- * before it adds the comm to watch_comms: most signals on a host go to
- * processes that are not watched, and this answers them without a lookup.
+ * The daemon a comm belongs to, or NULL. Runs for every reload-class signal
+ * on the host, so plain loads only: an unwatched comm usually stops at the
+ * first, empty, slot.
  */
-__u64 watch_bloom = ~0ULL;
-
-static __always_inline __u32 comm_bit(__u64 first8)
+static __always_inline const struct mb_watch *watch_find(const __u64 comm[2])
 {
-	return (first8 * 0x9E3779B97F4A7C15ULL) >> 58;
+	__u32 gen = watch_gen & 1, h = mb_watch_hash(comm[0]);
+
+	for (int i = 0; i < MB_WATCH_PROBES; i++) {
+		const struct mb_watch_slot *s = &watch_table[gen][(h + i) & (MB_WATCH_SLOTS - 1)];
+
+		if (!s->w.idx)
+			return NULL;
+		if (s->comm[0] == comm[0] && s->comm[1] == comm[1])
+			return &s->w;
+	}
+	return NULL;
 }
 
-/* Per watched master tgid; LRU: masters come and go with restarts. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32);
-	__type(value, struct mb_reload_state);
-} reload_state SEC(".maps");
+extern unsigned long CONFIG_HZ __kconfig __weak;
+
+/* boot-time ns minus coarse_ns(), as of the last record: userspace converts
+ * reload_state times with it (a fold always follows a record). */
+__u64 coarse_to_boot_ns;
+
+/*
+ * The collision windows run on jiffies, a memory load: windows are seconds,
+ * and a precise clock read costs more than all the rest of this path (about
+ * 90 ns in a VM). Without the kernel's HZ known, the precise clock it is.
+ */
+static __always_inline __u64 coarse_ns(void)
+{
+	if (!CONFIG_HZ)
+		return bpf_ktime_get_boot_ns();
+	return bpf_jiffies64() * (1000000000ULL / CONFIG_HZ);
+}
+
+/* Per watched master, slot tgid % MB_RELOAD_SLOTS (see struct mb_reload_state). */
+struct mb_reload_state reload_slots[MB_RELOAD_SLOTS];
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -95,17 +112,21 @@ static __always_inline int exe_matches(const struct mb_watch *w, struct task_str
 static __always_inline int reload_emit(const struct mb_watch *w, __u32 tgid, int sig, int result,
 				       __u64 now, __u32 *folded)
 {
-	struct mb_reload_state *st, init = { .last_ns = now, .last_emit_ns = now };
+	struct mb_reload_state *st = &reload_slots[tgid & (MB_RELOAD_SLOTS - 1)];
 	int collide;
 
 	*folded = 0;
 	if (!sig_emit_gap_ns)
 		return 1;
-	st = bpf_map_lookup_elem(&reload_state, &tgid);
-	if (!st) {
-		init.watched = w->idx;
-		init.sig = sig;
-		bpf_map_update_elem(&reload_state, &tgid, &init, BPF_ANY);
+	if (st->tgid != tgid || !st->watched) {
+		/* A new master here: fresh timing, the slot's folded count stays. */
+		st->tgid = tgid;
+		st->last_ns = now;
+		st->last_emit_ns = now;
+		st->collision_sent = 0;
+		st->watched = w->idx;
+		st->sig = sig;
+		*folded = st->folded;
 		return 1;
 	}
 	collide = now - st->last_ns < w->window_ns || result == MB_SIG_ALREADY_PENDING;
@@ -113,9 +134,9 @@ static __always_inline int reload_emit(const struct mb_watch *w, __u32 tgid, int
 	st->watched = w->idx;
 	st->sig = sig;
 	if (collide && st->collision_sent && now - st->last_emit_ns < sig_emit_gap_ns) {
-		/* No atomic needed: signal_generate runs under the target's
-		 * siglock, which serializes every update of its state. */
-		st->folded++;
+		/* signal_generate runs under the target's siglock; the atomic
+		 * is for two masters sharing a slot, never losing a count. */
+		__sync_fetch_and_add(&st->folded, 1);
 		return 0;
 	}
 	st->collision_sent = collide;
@@ -129,8 +150,8 @@ int BPF_PROG(signal_gen, int sig, struct kernel_siginfo *info, struct task_struc
 	     int result)
 {
 	struct mb_signal_event *e;
-	char comm[MB_COMM_LEN] = {};
-	struct mb_watch *w;
+	__u64 comm[2];
+	const struct mb_watch *w;
 	__u32 zero = 0, watched = 0, folded = 0;
 	__u64 now;
 
@@ -138,19 +159,19 @@ int BPF_PROG(signal_gen, int sig, struct kernel_siginfo *info, struct task_struc
 		return 0;
 	/* Direct BTF loads, not a helper call: this runs for every HUP on the host. */
 	__builtin_memcpy(comm, task->comm, sizeof(comm));
-	w = NULL;
-	if (watch_bloom & (1ULL << comm_bit(*(__u64 *)comm)))
-		w = bpf_map_lookup_elem(&watch_comms, comm);
+	w = watch_find(comm);
 	if (w && exe_matches(w, task))
 		watched = w->idx;
 	else if (watch_only)
 		return 0;
-	now = bpf_ktime_get_boot_ns();
 	if (watched) {
 		count_reload(watched, sig);
-		if (!reload_emit(w, task->tgid, sig, result, now, &folded))
+		if (!reload_emit(w, task->tgid, sig, result, coarse_ns(), &folded))
 			return 0;
 	}
+	now = bpf_ktime_get_boot_ns();
+	if (watched)
+		coarse_to_boot_ns = now - coarse_ns();
 
 	e = bpf_map_lookup_elem(&sig_scratch, &zero);
 	if (!e)

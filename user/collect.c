@@ -19,34 +19,22 @@
  * the detector here: from the folded count a record carries, and from the
  * kernel's per-master state each interval (the storm may end without one).
  */
-void mb_daemon_fold(struct mb_daemon *d, uint32_t tgid, uint32_t watched, uint32_t folded,
+void mb_daemon_fold(struct mb_daemon *d, uint32_t slot, uint32_t watched, uint32_t folded,
 		    uint64_t now)
 {
-	int free_slot = -1;
+	uint32_t *seen = &d->fold_seen[slot % MB_RELOAD_SLOTS];
 
-	for (int i = 0; i < MB_FOLD_SLOTS; i++) {
-		if (d->folds[i].tgid == tgid && d->folds[i].tgid) {
-			if (folded > d->folds[i].seen)
-				mb_reload_fold(d->reload, (int)watched - 1,
-					       folded - d->folds[i].seen, now);
-			d->folds[i].seen = folded;
-			return;
-		}
-		if (!d->folds[i].tgid && free_slot < 0)
-			free_slot = i;
-	}
-	if (free_slot < 0)
-		return;
-	d->folds[free_slot].tgid = tgid;
-	d->folds[free_slot].seen = folded;
-	mb_reload_fold(d->reload, (int)watched - 1, folded, now);
+	if (folded > *seen)
+		mb_reload_fold(d->reload, (int)watched - 1, folded - *seen, now);
+	*seen = folded;
 }
 
-static void fold_state(void *ctx, uint32_t tgid, const struct mb_reload_state *st)
+static void fold_state(void *ctx, uint32_t slot, const struct mb_reload_state *st)
 {
 	struct mb_daemon *d = ctx;
 
-	mb_daemon_fold(d, tgid, st->watched, st->folded, st->last_ns);
+	/* The kernel keeps reload state on jiffies; alerts use boot time. */
+	mb_daemon_fold(d, slot, st->watched, st->folded, st->last_ns + d->coarse_to_boot_ns);
 }
 
 static void exec_count(void *ctx, const struct mb_exec_key *k, uint64_t count)
@@ -191,6 +179,7 @@ void mb_daemon_collect(struct mb_daemon *d, uint64_t now)
 	/* A package upgrade replaces a daemon's binary: follow its new inode. */
 	mb_probes_set_watch(&d->probes, &d->cfg);
 	exec_collect(d);
+	d->coarse_to_boot_ns = mb_probes_coarse_to_boot_ns(&d->probes);
 	mb_probes_reload_states(&d->probes, fold_state, d);
 	mb_delta_begin(&d->sig_d);
 	mb_probes_sig_counts(&d->probes, sig_count, d);

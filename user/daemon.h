@@ -15,7 +15,6 @@
 #include "probes.h"
 
 #define MB_DEFAULT_CONFIG "/etc/mailbpf/mailbpf.conf"
-#define MB_FOLD_SLOTS 1024 /* = reload_state's max_entries in signal.bpf.c */
 
 struct mb_daemon {
 	struct mb_config cfg; /* filled by the caller before start */
@@ -31,10 +30,9 @@ struct mb_daemon {
 	struct mb_mounts mounts;
 	struct mb_delta exec_d, sig_d, fs_d;
 	uint64_t collision_base[MB_MAX_DAEMONS]; /* carried over config reloads */
-	struct {
-		uint32_t tgid;
-		uint32_t seen; /* the kernel's folded count already fed to the detector */
-	} folds[MB_FOLD_SLOTS];
+	uint64_t coarse_to_boot_ns; /* kernel reload-state clock -> boot time */
+	/* Per reload_slots[] slot: the kernel's folded count already fed to the detector. */
+	uint32_t fold_seen[MB_RELOAD_SLOTS];
 	uint64_t named_sum[MB_ERRNO_MAX]; /* this read: counts of keyed programs */
 	uint64_t other_done[MB_ERRNO_MAX]; /* unkeyed failures exported as "other" */
 	int64_t boot_to_wall_ns;
@@ -49,7 +47,7 @@ int mb_daemon_start(struct mb_daemon *d);
 /* collect.c: everything the textfile needs, read now. */
 void mb_daemon_collect(struct mb_daemon *d, uint64_t now);
 /* Feed collisions the kernel folded for master tgid (its running total). */
-void mb_daemon_fold(struct mb_daemon *d, uint32_t tgid, uint32_t watched, uint32_t folded,
+void mb_daemon_fold(struct mb_daemon *d, uint32_t slot, uint32_t watched, uint32_t folded,
 		    uint64_t now);
 /* One poll (bounded wait) plus whatever is due. Negative errno on failure. */
 int mb_daemon_step(struct mb_daemon *d);

@@ -15,11 +15,14 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+/* The skeletons name types of the shared header (struct mb_watch_slot). */
+#include "../bpf/mailbpf.h"
 #include "exec.skel.h"
 #include "signal.skel.h"
 #include "fs.skel.h"
 #include "log.h"
 #include "probes.h"
+#include "watch_table.h"
 
 static uint64_t mono_ns(void)
 {
@@ -160,51 +163,34 @@ static void watch_value(struct mb_watch *w, int idx, const struct mb_daemon_cfg 
 	w->exe_ino = st.st_ino;
 }
 
-/* Must match comm_bit() in signal.bpf.c. */
-static uint64_t comm_bloom_bit(const char key[MB_COMM_LEN])
-{
-	uint64_t first8;
-
-	memcpy(&first8, key, sizeof(first8));
-	return 1ULL << ((first8 * 0x9E3779B97F4A7C15ULL) >> 58);
-}
-
+/*
+ * Fill the table copy the probe is not reading, then switch to it: the
+ * probe sees the old set or the new one, never a mix.
+ */
 int mb_probes_set_watch(struct mb_probes *p, const struct mb_config *cfg)
 {
-	char key[MB_COMM_LEN], next[MB_COMM_LEN], *cur = NULL;
-	uint64_t bloom = 0;
+	struct signal_bpf__bss *bss;
+	struct mb_watch_slot *tab;
 	struct mb_watch w;
-	int fd;
+	__u32 next;
+	int err;
 
 	if (!p->sig)
 		return 0;
-	fd = bpf_map__fd(p->sig->maps.watch_comms);
-	for (int d = 0; d < cfg->ndaemons; d++) {
-		for (int c = 0; c < cfg->daemons[d].ncomms; c++) {
-			memset(key, 0, sizeof(key));
-			strncpy(key, cfg->daemons[d].comms[c], sizeof(key) - 1);
-			bloom |= comm_bloom_bit(key);
-		}
-	}
-	/* Bloom first (old and new bits), then update in place, then drop stale
-	 * comms: no window in which a watched comm is missed. */
-	p->sig->data->watch_bloom |= bloom;
+	bss = p->sig->bss;
+	next = (bss->watch_gen & 1) ^ 1;
+	tab = bss->watch_table[next];
+	memset(tab, 0, sizeof(bss->watch_table[next]));
 	for (int d = 0; d < cfg->ndaemons; d++) {
 		watch_value(&w, d + 1, &cfg->daemons[d]);
 		for (int c = 0; c < cfg->daemons[d].ncomms; c++) {
-			memset(key, 0, sizeof(key));
-			strncpy(key, cfg->daemons[d].comms[c], sizeof(key) - 1);
-			if (bpf_map_update_elem(fd, key, &w, BPF_ANY))
-				return -errno;
+			err = mb_watch_table_put(tab, cfg->daemons[d].comms[c], &w);
+			/* The same comm under two daemons: the first one has it. */
+			if (err && err != -EEXIST)
+				return err;
 		}
 	}
-	while (!bpf_map_get_next_key(fd, cur, next)) {
-		memcpy(key, next, sizeof(key));
-		if (!mb_config_daemon_for_comm(cfg, key) && !bpf_map_delete_elem(fd, key))
-			continue; /* deleted: restart the walk from the same place */
-		cur = key;
-	}
-	p->sig->data->watch_bloom = bloom;
+	__atomic_store_n(&bss->watch_gen, next, __ATOMIC_RELEASE);
 	return 0;
 }
 

@@ -9,10 +9,10 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "probes.h" /* before the skeletons: they name its types */
 #include "exec.skel.h"
 #include "signal.skel.h"
 #include "fs.skel.h"
-#include "probes.h"
 
 static void add_drops(struct bpf_map *map, uint64_t drops[MB_PROBE_MAX])
 {
@@ -151,18 +151,22 @@ int mb_probes_near(const struct mb_probes *p, mb_near_fn fn, void *ctx)
 	return p->exec ? walk_map(p->exec->maps.near_worst, k, n, &v, near_cb, &w) : 0;
 }
 
-static void reload_state_cb(void *c, const void *k, const void *v)
-{
-	struct walk_ctx *w = c;
-
-	((mb_reload_state_fn)w->fn)(w->ctx, *(const __u32 *)k, v);
-}
-
+/* A plain global array in the probe's .bss, mapped here: no syscall at all. */
 int mb_probes_reload_states(const struct mb_probes *p, mb_reload_state_fn fn, void *ctx)
 {
-	__u32 k, n;
-	struct mb_reload_state v;
-	struct walk_ctx w = { (void *)fn, ctx };
+	struct mb_reload_state st;
 
-	return p->sig ? walk_map(p->sig->maps.reload_state, &k, &n, &v, reload_state_cb, &w) : 0;
+	if (!p->sig)
+		return 0;
+	for (__u32 i = 0; i < MB_RELOAD_SLOTS; i++) {
+		memcpy(&st, &p->sig->bss->reload_slots[i], sizeof(st));
+		if (st.watched)
+			fn(ctx, i, &st);
+	}
+	return 0;
+}
+
+uint64_t mb_probes_coarse_to_boot_ns(const struct mb_probes *p)
+{
+	return p->sig ? __atomic_load_n(&p->sig->bss->coarse_to_boot_ns, __ATOMIC_RELAXED) : 0;
 }

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Building the watched-comm table. Pure: probes.c copies the result into
+ * the signal probe's global data, tests check it against the same lookup
+ * the BPF side makes (mb_watch_table_find() is that lookup in C).
+ */
+#include <errno.h>
+#include <string.h>
+#include "watch_table.h"
+
+static void comm_words(const char *comm, __u64 words[2])
+{
+	char buf[MB_COMM_LEN] = {};
+
+	strncpy(buf, comm, MB_COMM_LEN - 1);
+	memcpy(words, buf, sizeof(buf));
+}
+
+int mb_watch_table_put(struct mb_watch_slot *tab, const char *comm, const struct mb_watch *w)
+{
+	__u64 words[2];
+	__u32 h;
+
+	if (!comm[0] || !w->idx)
+		return -EINVAL;
+	comm_words(comm, words);
+	h = mb_watch_hash(words[0]);
+	for (int i = 0; i < MB_WATCH_PROBES; i++) {
+		struct mb_watch_slot *s = &tab[(h + i) & (MB_WATCH_SLOTS - 1)];
+
+		if (!s->w.idx) {
+			s->comm[0] = words[0];
+			s->comm[1] = words[1];
+			s->w = *w;
+			return 0;
+		}
+		if (s->comm[0] == words[0] && s->comm[1] == words[1])
+			return -EEXIST;
+	}
+	return -ENOSPC;
+}
+
+const struct mb_watch *mb_watch_table_find(const struct mb_watch_slot *tab, const char *comm)
+{
+	__u64 words[2];
+	__u32 h;
+
+	comm_words(comm, words);
+	h = mb_watch_hash(words[0]);
+	for (int i = 0; i < MB_WATCH_PROBES; i++) {
+		const struct mb_watch_slot *s = &tab[(h + i) & (MB_WATCH_SLOTS - 1)];
+
+		if (!s->w.idx)
+			return NULL;
+		if (s->comm[0] == words[0] && s->comm[1] == words[1])
+			return &s->w;
+	}
+	return NULL;
+}
