@@ -186,8 +186,12 @@ int mb_probes_set_watch(struct mb_probes *p, const struct mb_config *cfg)
 		for (int c = 0; c < cfg->daemons[d].ncomms; c++) {
 			err = mb_watch_table_put(tab, cfg->daemons[d].comms[c], &w);
 			/* The same comm under two daemons: the first one has it. */
-			if (err && err != -EEXIST)
+			if (err && err != -EEXIST) {
+				warn("daemon %s: comm '%s' does not fit the watch table: %s",
+				     cfg->daemons[d].name, cfg->daemons[d].comms[c],
+				     strerror(-err));
 				return err;
+			}
 		}
 	}
 	__atomic_store_n(&bss->watch_gen, next, __ATOMIC_RELEASE);
