@@ -96,6 +96,16 @@ $(OUTPUT)/mbload: tools/mbload.c | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
+# The bench's empty programs on the same tracepoints (the hooks' own cost).
+$(OUTPUT)/mbfloor.bpf.o: tools/mbfloor.bpf.c vmlinux/vmlinux.h $(OUTPUT)/.deps
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
+
+$(OUTPUT)/mbfloor: tools/mbfloor.c $(OUTPUT)/mbfloor.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
+
 unit: $(UNIT_BINS)
 
 test: mailbpf $(UNIT_BINS) $(OUTPUT)/faultfs
@@ -108,7 +118,7 @@ run: mailbpf
 fuzz:
 	$(Q)bash tests/fuzz/run.sh
 
-bench: mailbpf $(OUTPUT)/mbload
+bench: mailbpf $(OUTPUT)/mbload $(OUTPUT)/mbfloor
 	$(Q)bash tools/bench.sh
 
 vmlinux:
