@@ -217,8 +217,12 @@ int cmd_check(int argc, char **argv)
 							  "FAIL",
 				     "probe %s: %s", mb_probe_name(i),
 				     probes.attached[i] ? "attached" : "not attached");
-			line(&t, "OK", "exec probe: %s%s", mb_exec_probe_name(probes.exec_probe),
-			     probes.exec_probe == cfg.exec_probe ? "" : " (fallback)");
+			if (probes.exec_probe == cfg.exec_probe)
+				line(&t, "OK", "exec probe: %s",
+				     mb_exec_probe_name(cfg.exec_probe));
+			else /* slower on every syscall: worth a look */
+				line(&t, "WARN", "exec probe: %s, as mm is not available here",
+				     mb_exec_probe_name(probes.exec_probe));
 			line(&t, "OK", "ring buffer: created, attach took %llu ms",
 			     (unsigned long long)probes.attach_ns / 1000000);
 			mb_probes_stop(&probes);

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-# A kernel without some tracepoints (no XFS, an old block layer): the rest
-# must run, and mailbpf_probe_attached says what is missing. Simulated for
-# real: in a private mount namespace the tracefs directories of the xfs and
-# block events are covered by empty ones, exactly what such a kernel shows.
+# A kernel without some tracepoints (no XFS, an old block layer, no
+# mmap:exit_mmap before 6.1): the rest must run, and mailbpf_probe_attached
+# says what is missing; without exit_mmap the exec probe falls back to the
+# syscall tracepoints. Simulated for real: in a private mount namespace the
+# tracefs directories of those events are covered by empty ones, exactly
+# what such a kernel shows.
 . "$(dirname "$0")/lib.sh"
 
 tfs=/sys/kernel/tracing
@@ -13,7 +15,8 @@ mkdir -p "$TMP/empty" "$TMP/textfile" "$TMP/state"
 TEXTFILE=$TMP/textfile/mailbpf.prom
 
 unshare -m --propagation private bash -c '
-	mount --bind "$1" "$2/events/xfs" && mount --bind "$1" "$2/events/block" || exit 99
+	mount --bind "$1" "$2/events/xfs" && mount --bind "$1" "$2/events/block" &&
+		mount --bind "$1" "$2/events/mmap" || exit 99
 	exec "$3" run --textfile "$4" --state-dir "$5" --alert-log "$6" --interval 1
 ' _ "$TMP/empty" "$tfs" "$MAILBPF" "$TEXTFILE" "$TMP/state" "$TMP/alerts.log" \
 	>"$TMP/run.out" 2>"$TMP/run.err" &
@@ -25,6 +28,9 @@ if ! wait_for 20 grep -q "running:" "$TMP/run.err"; then
 fi
 ok "daemon runs without the xfs and block tracepoints"
 check "a notice names a skipped tracepoint" grep -q "tracepoint xfs:xfs_buf_ioerror not in this kernel" "$TMP/run.err"
+check "without exit_mmap the exec probe says it falls back" \
+	grep -q "exec_probe mm not available here .*, using the syscall tracepoints" "$TMP/run.err"
+check "the running line names the exec probe in use" grep -q "exec probe syscall" "$TMP/run.err"
 wait_for 3 metric_is 'mailbpf_probe_attached{probe="xfs"}' 0
 check "probe_attached{xfs} is 0" metric_is 'mailbpf_probe_attached{probe="xfs"}' 0
 check "probe_attached{block} is 0" metric_is 'mailbpf_probe_attached{probe="block"}' 0
