@@ -396,17 +396,19 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 # --- BPF time per operation: kernel.bpf_stats_enabled counts each
 # program's runs and run time; enabled only for these runs (it costs two
 # clock reads per run, the same for mailbpf and for the empty programs).
-bpf_ns() { # bpf_ns PID -> "run_time_ns run_cnt" over the programs PID holds
-	bpftool prog show 2>/dev/null | awk -v p="($1)" '
-		/^[0-9]+: / { rt = 0; rc = 0
-			for (i = 1; i < NF; i++) { if ($i == "run_time_ns") rt = $(i + 1); if ($i == "run_cnt") rc = $(i + 1) } }
-		/^[ \t]+pids / && index($0, p) { t += rt; c += rc }
+max_prog_id() { bpftool prog show 2>/dev/null | awk -F: '/^[0-9]+:/ { m = $1 } END { print m + 0 }'; }
+bpf_ns() { # bpf_ns ID -> "run_time_ns run_cnt" over the programs loaded after prog ID
+	bpftool prog show 2>/dev/null | awk -v id="$1" '
+		/^[0-9]+: / && $1 + 0 > id { for (i = 1; i < NF; i++) {
+			if ($i == "run_time_ns") t += $(i + 1)
+			if ($i == "run_cnt") c += $(i + 1) } }
 		END { printf "%d %d\n", t, c }'
 }
 echo "bench: BPF time per operation (bpf_stats)"
 STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled)
 for w in "${WORKLOADS[@]}"; do
 	for cfg in mailbpf floor; do
+		id0=$(max_prog_id) # what the monitor loads comes after
 		if [ $cfg = mailbpf ]; then
 			start_mailbpf "stats.$w"
 			spid=$MB_PID
@@ -416,9 +418,9 @@ for w in "${WORKLOADS[@]}"; do
 		fi
 		sleep 0.3
 		sysctl -qw kernel.bpf_stats_enabled=1
-		read -r st0 sc0 <<<"$(bpf_ns "$spid")"
+		read -r st0 sc0 <<<"$(bpf_ns "$id0")"
 		out=$(run_workload "$cfg" "$w" s)
-		read -r st1 sc1 <<<"$(bpf_ns "$spid")"
+		read -r st1 sc1 <<<"$(bpf_ns "$id0")"
 		sysctl -qw kernel.bpf_stats_enabled="$STATS_WAS"
 		ops=$(field ops "$out")
 		note "bpfns_${cfg}_$w" x "$(awk -v t=$((st1 - st0)) -v o="${ops:-0}" 'BEGIN { if (o > 0) printf "%.1f", t / o }')"
