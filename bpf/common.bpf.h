@@ -44,6 +44,21 @@ struct {
  */
 const volatile __u64 wakeup_gap_ns = 5000000;
 
+extern unsigned long CONFIG_HZ __kconfig __weak;
+
+/*
+ * Jiffies in ns, a memory load: for rate limits and windows of a second and
+ * more on paths that run for every event. A precise clock read costs more
+ * than all the rest of such a path (about 90 ns in a VM), so it is taken
+ * only for what is sent. Without the kernel's HZ known, the precise clock.
+ */
+static __always_inline __u64 mb_coarse_ns(void)
+{
+	if (!CONFIG_HZ)
+		return bpf_ktime_get_boot_ns();
+	return bpf_jiffies64() * (1000000000ULL / CONFIG_HZ);
+}
+
 static __always_inline __u64 mb_rb_flags(__u64 now)
 {
 	__u32 zero = 0;

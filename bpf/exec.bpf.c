@@ -66,6 +66,14 @@ struct {
 	__type(value, struct mb_exec_mark);
 } exec_mark SEC(".maps");
 
+/*
+ * Marks set and not consumed yet. rseq_update runs on every return to user
+ * space after a preemption, host-wide: while this is 0 it looks no further.
+ * A marked thread that dies before its return leaves it above 0, which
+ * costs the storage lookup again, never a missed failure.
+ */
+__u64 marks_pending;
+
 /* The same for tasks without rseq, which need a task_work to get back. */
 struct mb_exec_pending {
 	struct bpf_task_work tw;
@@ -136,11 +144,15 @@ static __always_inline void exec_returned(struct task_struct *task, struct mb_ex
 SEC("tp_btf/rseq_update")
 int BPF_PROG(exec_back_rseq, struct task_struct *t)
 {
-	struct mb_exec_mark *m = bpf_task_storage_get(&exec_mark, t, NULL, 0);
+	struct mb_exec_mark *m;
 
+	if (!marks_pending)
+		return 0;
+	m = bpf_task_storage_get(&exec_mark, t, NULL, 0);
 	if (!m || !m->pending)
 		return 0;
 	m->pending = 0;
+	__sync_fetch_and_sub(&marks_pending, 1);
 	exec_returned(t, &m->ev);
 	return 0;
 }
@@ -175,6 +187,8 @@ int BPF_PROG(exec_mm_gone, struct mm_struct *mm)
 	if (task->rseq) {
 		m = bpf_task_storage_get(&exec_mark, task, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
 		if (m) {
+			if (!m->pending)
+				__sync_fetch_and_add(&marks_pending, 1);
 			m->pending = 1;
 			return 0;
 		}

@@ -164,7 +164,6 @@ static __always_inline int exec_failed(struct task_struct *task, struct pt_regs 
 
 	if (ret >= 0)
 		return 0;
-	now = bpf_ktime_get_boot_ns();
 	/* x86-64 syscall ABI: execve(di, si, dx), execveat(di, si, dx, r10, r8) */
 	if (is_at) {
 		fname = (const char *)regs->si;
@@ -184,9 +183,10 @@ static __always_inline int exec_failed(struct task_struct *task, struct pt_regs 
 	total = bpf_map_lookup_elem(&exec_totals, &slot);
 	if (total)
 		__sync_fetch_and_add(total, 1);
-	if (!mb_rate_hit(&exec_counts, &key, bpf_map_lookup_elem(&exec_overflow, &slot), now,
-			 exec_emit_gap_ns, &suppressed))
+	if (!mb_rate_hit(&exec_counts, &key, bpf_map_lookup_elem(&exec_overflow, &slot),
+			 mb_coarse_ns(), exec_emit_gap_ns, &suppressed))
 		return 0;
+	now = bpf_ktime_get_boot_ns();
 
 	mb_hdr_fill(&e->hdr, MB_EV_EXEC_FAIL, now);
 	mb_task_fill(&e->task, task);

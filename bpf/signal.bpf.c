@@ -54,24 +54,11 @@ static __always_inline const struct mb_watch *watch_find(const __u64 comm[2])
 	return NULL;
 }
 
-extern unsigned long CONFIG_HZ __kconfig __weak;
-
-/* boot-time ns minus coarse_ns(), as of the last record: userspace converts
+/* boot-time ns minus mb_coarse_ns(), as of the last record: userspace converts
  * reload_state times with it (a fold always follows a record). */
 __u64 coarse_to_boot_ns;
 
-/*
- * The collision windows run on jiffies, a memory load: windows are seconds,
- * and a precise clock read costs more than all the rest of this path (about
- * 90 ns in a VM). Without the kernel's HZ known, the precise clock it is.
- */
-static __always_inline __u64 coarse_ns(void)
-{
-	if (!CONFIG_HZ)
-		return bpf_ktime_get_boot_ns();
-	return bpf_jiffies64() * (1000000000ULL / CONFIG_HZ);
-}
-
+/* The collision windows run on mb_coarse_ns(): windows are seconds. */
 /* Per watched master, slot tgid % MB_RELOAD_SLOTS (see struct mb_reload_state). */
 struct mb_reload_state reload_slots[MB_RELOAD_SLOTS];
 
@@ -166,12 +153,12 @@ int BPF_PROG(signal_gen, int sig, struct kernel_siginfo *info, struct task_struc
 		return 0;
 	if (watched) {
 		count_reload(watched, sig);
-		if (!reload_emit(w, task->tgid, sig, result, coarse_ns(), &folded))
+		if (!reload_emit(w, task->tgid, sig, result, mb_coarse_ns(), &folded))
 			return 0;
 	}
 	now = bpf_ktime_get_boot_ns();
 	if (watched)
-		coarse_to_boot_ns = now - coarse_ns();
+		coarse_to_boot_ns = now - mb_coarse_ns();
 
 	e = bpf_map_lookup_elem(&sig_scratch, &zero);
 	if (!e)
