@@ -91,10 +91,11 @@ struct {
 /* Zeroes to create an exec_pending entry from (a value too big for the stack). */
 char pending_zero[sizeof(struct mb_exec_pending)];
 
+/* Weak: a kernel before 6.18 must still load the syscall variant of this object. */
 extern int bpf_task_work_schedule_resume_impl(struct task_struct *task, struct bpf_task_work *tw,
 					      void *map__map,
 					      int (*cb)(struct bpf_map *, void *, void *),
-					      void *aux__prog) __ksym;
+					      void *aux__prog) __ksym __weak;
 
 static __always_inline int exec_exit(long ret, int is_at)
 {
