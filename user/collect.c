@@ -33,8 +33,7 @@ static void fold_state(void *ctx, uint32_t slot, const struct mb_reload_state *s
 {
 	struct mb_daemon *d = ctx;
 
-	/* The kernel keeps reload state on jiffies; alerts use boot time. */
-	mb_daemon_fold(d, slot, st->watched, st->folded, st->last_ns + d->coarse_to_boot_ns);
+	mb_daemon_fold(d, slot, st->watched, st->folded, st->last_ns);
 }
 
 static void exec_count(void *ctx, const struct mb_exec_key *k, uint64_t count)
@@ -179,7 +178,6 @@ void mb_daemon_collect(struct mb_daemon *d, uint64_t now)
 	/* A package upgrade replaces a daemon's binary: follow its new inode. */
 	mb_probes_set_watch(&d->probes, &d->cfg);
 	exec_collect(d);
-	d->coarse_to_boot_ns = mb_probes_coarse_to_boot_ns(&d->probes);
 	mb_probes_reload_states(&d->probes, fold_state, d);
 	mb_delta_begin(&d->sig_d);
 	mb_probes_sig_counts(&d->probes, sig_count, d);

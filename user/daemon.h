@@ -30,7 +30,6 @@ struct mb_daemon {
 	struct mb_mounts mounts;
 	struct mb_delta exec_d, sig_d, fs_d;
 	uint64_t collision_base[MB_MAX_DAEMONS]; /* carried over config reloads */
-	uint64_t coarse_to_boot_ns; /* kernel reload-state clock -> boot time */
 	/* Per reload_slots[] slot: the kernel's folded count already fed to the detector. */
 	uint32_t fold_seen[MB_RELOAD_SLOTS];
 	uint64_t named_sum[MB_ERRNO_MAX]; /* this read: counts of keyed programs */

@@ -52,6 +52,7 @@ typedef void (*mb_exec_count_fn)(void *ctx, const struct mb_exec_key *k, uint64_
 typedef void (*mb_sig_count_fn)(void *ctx, const struct mb_sig_key *k, uint64_t count);
 typedef void (*mb_fs_count_fn)(void *ctx, const struct mb_fs_key *k, uint64_t count);
 typedef void (*mb_near_fn)(void *ctx, const char *comm, const struct mb_near_val *v);
+/* Times in st are boot-time ns here (the kernel keeps them on jiffies). */
 typedef void (*mb_reload_state_fn)(void *ctx, uint32_t slot, const struct mb_reload_state *st);
 
 /* Exact failures per errno slot (errno >= MB_ERRNO_MAX in the last one). */
@@ -60,8 +61,6 @@ int mb_probes_exec_counts(const struct mb_probes *p, mb_exec_count_fn fn, void *
 int mb_probes_sig_counts(const struct mb_probes *p, mb_sig_count_fn fn, void *ctx);
 int mb_probes_fs_counts(const struct mb_probes *p, mb_fs_count_fn fn, void *ctx);
 int mb_probes_near(const struct mb_probes *p, mb_near_fn fn, void *ctx);
-/* Add to a reload_state time to get boot-time ns (0 before any record). */
-uint64_t mb_probes_coarse_to_boot_ns(const struct mb_probes *p);
 int mb_probes_reload_states(const struct mb_probes *p, mb_reload_state_fn fn, void *ctx);
 
 #endif

@@ -151,22 +151,25 @@ int mb_probes_near(const struct mb_probes *p, mb_near_fn fn, void *ctx)
 	return p->exec ? walk_map(p->exec->maps.near_worst, k, n, &v, near_cb, &w) : 0;
 }
 
-/* A plain global array in the probe's .bss, mapped here: no syscall at all. */
+/*
+ * A plain global array in the probe's .bss, mapped here: no syscall at all.
+ * The probe keeps its times on jiffies; they are handed on in boot time.
+ */
 int mb_probes_reload_states(const struct mb_probes *p, mb_reload_state_fn fn, void *ctx)
 {
 	struct mb_reload_state st;
+	uint64_t to_boot;
 
 	if (!p->sig)
 		return 0;
+	to_boot = __atomic_load_n(&p->sig->bss->coarse_to_boot_ns, __ATOMIC_RELAXED);
 	for (__u32 i = 0; i < MB_RELOAD_SLOTS; i++) {
 		memcpy(&st, &p->sig->bss->reload_slots[i], sizeof(st));
-		if (st.watched)
-			fn(ctx, i, &st);
+		if (!st.watched)
+			continue;
+		st.last_ns += to_boot;
+		st.last_emit_ns += to_boot;
+		fn(ctx, i, &st);
 	}
 	return 0;
-}
-
-uint64_t mb_probes_coarse_to_boot_ns(const struct mb_probes *p)
-{
-	return p->sig ? __atomic_load_n(&p->sig->bss->coarse_to_boot_ns, __ATOMIC_RELAXED) : 0;
 }
