@@ -16,44 +16,45 @@ static void comm_words(const char *comm, __u64 words[2])
 	memcpy(words, buf, sizeof(buf));
 }
 
+/* The slot holding this comm, else the empty slot it would take, else NULL. */
+static struct mb_watch_slot *slot_for(const struct mb_watch_slot *tab, const __u64 words[2])
+{
+	__u32 h = mb_watch_hash(words[0]);
+
+	for (int i = 0; i < MB_WATCH_PROBES; i++) {
+		const struct mb_watch_slot *s = &tab[(h + i) & (MB_WATCH_SLOTS - 1)];
+
+		if (!s->w.idx || (s->comm[0] == words[0] && s->comm[1] == words[1]))
+			return (struct mb_watch_slot *)s;
+	}
+	return NULL;
+}
+
 int mb_watch_table_put(struct mb_watch_slot *tab, const char *comm, const struct mb_watch *w)
 {
+	struct mb_watch_slot *s;
 	__u64 words[2];
-	__u32 h;
 
 	if (!comm[0] || !w->idx)
 		return -EINVAL;
 	comm_words(comm, words);
-	h = mb_watch_hash(words[0]);
-	for (int i = 0; i < MB_WATCH_PROBES; i++) {
-		struct mb_watch_slot *s = &tab[(h + i) & (MB_WATCH_SLOTS - 1)];
-
-		if (!s->w.idx) {
-			s->comm[0] = words[0];
-			s->comm[1] = words[1];
-			s->w = *w;
-			return 0;
-		}
-		if (s->comm[0] == words[0] && s->comm[1] == words[1])
-			return -EEXIST;
-	}
-	return -ENOSPC;
+	s = slot_for(tab, words);
+	if (!s)
+		return -ENOSPC;
+	if (s->w.idx)
+		return -EEXIST;
+	s->comm[0] = words[0];
+	s->comm[1] = words[1];
+	s->w = *w;
+	return 0;
 }
 
 const struct mb_watch *mb_watch_table_find(const struct mb_watch_slot *tab, const char *comm)
 {
+	const struct mb_watch_slot *s;
 	__u64 words[2];
-	__u32 h;
 
 	comm_words(comm, words);
-	h = mb_watch_hash(words[0]);
-	for (int i = 0; i < MB_WATCH_PROBES; i++) {
-		const struct mb_watch_slot *s = &tab[(h + i) & (MB_WATCH_SLOTS - 1)];
-
-		if (!s->w.idx)
-			return NULL;
-		if (s->comm[0] == words[0] && s->comm[1] == words[1])
-			return &s->w;
-	}
-	return NULL;
+	s = slot_for(tab, words);
+	return s && s->w.idx ? &s->w : NULL;
 }
