@@ -58,8 +58,8 @@ static __always_inline const struct mb_watch *watch_find(const __u64 comm[2])
  * reload_state times with it (a fold always follows a record). */
 __u64 coarse_to_boot_ns;
 
-/* The collision windows run on mb_coarse_ns(): windows are seconds. */
-/* Per watched master, slot tgid % MB_RELOAD_SLOTS (see struct mb_reload_state). */
+/* Per watched master, slot tgid % MB_RELOAD_SLOTS (see struct mb_reload_state);
+ * its times are mb_coarse_ns(): collision windows are seconds. */
 struct mb_reload_state reload_slots[MB_RELOAD_SLOTS];
 
 struct {
