@@ -16,8 +16,10 @@ static const char *const incident_names[MB_INC_MAX] = {
 	"exec_near_miss",   "fs_io_error",  "fs_corruption",	 "fs_shutdown", "block_io_error",
 };
 
-static const char *const probe_names[MB_PROBE_MAX] = { "exec", "exec_near", "signal", "xfs",
-						       "block" };
+static const char *const probe_names[MB_PROBE_MAX] = {
+	[MB_PROBE_EXEC] = "exec", [MB_PROBE_EXEC_NEAR] = "exec_near", [MB_PROBE_SIGNAL] = "signal",
+	[MB_PROBE_XFS] = "xfs",	  [MB_PROBE_BLOCK] = "block",	      [MB_PROBE_EXT4] = "ext4",
+};
 
 const char *mb_probe_name(int probe)
 {
