@@ -373,9 +373,11 @@ int mb_probes_start(struct mb_probes *p, const struct mb_probes_opts *o)
 	err = start_exec(p, o);
 	if (err)
 		warn("exec probes not loaded: %s", strerror(-err));
+	mb_libbpf_log_clear();
 	err = start_signal(p, o);
 	if (err)
-		warn("signal probe not loaded: %s", strerror(-err));
+		warn("signal probe not loaded: %s (%s; -v shows libbpf's log)", strerror(-err),
+		     mb_libbpf_log_last());
 	err = start_fs(p, o);
 	if (err)
 		warn("filesystem probes not loaded: %s", strerror(-err));
