@@ -124,9 +124,10 @@ static __always_inline int task_has_rseq(struct task_struct *t)
 	return BPF_CORE_READ((struct task_struct___rseq_old *)t, rseq) != NULL;
 }
 
-static __always_inline int exec_exit(long ret, int is_at)
+/* A failed exec seen at its syscall's exit; regs NULL: the task's saved ones. */
+static __always_inline int exec_exit(const struct pt_regs *regs, long ret, int is_at)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task;
 	struct mb_exec_event *e;
 	__u32 zero = 0;
 
@@ -135,19 +136,22 @@ static __always_inline int exec_exit(long ret, int is_at)
 	e = bpf_map_lookup_elem(&exec_scratch, &zero);
 	if (!e)
 		return 0;
-	return exec_failed(task, (struct pt_regs *)bpf_task_pt_regs(task), ret, is_at, e);
+	task = bpf_get_current_task_btf();
+	if (!regs)
+		regs = (const struct pt_regs *)bpf_task_pt_regs(task);
+	return exec_failed(task, (struct pt_regs *)regs, ret, is_at, e);
 }
 
 SEC("tracepoint/syscalls/sys_exit_execve")
 int exec_exit_execve(struct trace_event_raw_sys_exit *ctx)
 {
-	return exec_exit(ctx->ret, 0);
+	return exec_exit(NULL, ctx->ret, 0);
 }
 
 SEC("tracepoint/syscalls/sys_exit_execveat")
 int exec_exit_execveat(struct trace_event_raw_sys_exit *ctx)
 {
-	return exec_exit(ctx->ret, 1);
+	return exec_exit(NULL, ctx->ret, 1);
 }
 
 /*
@@ -158,29 +162,13 @@ int exec_exit_execveat(struct trace_event_raw_sys_exit *ctx)
 SEC("fexit/__x64_sys_execve")
 int BPF_PROG(exec_fexit_execve, const struct pt_regs *regs, long ret)
 {
-	struct mb_exec_event *e;
-	__u32 zero = 0;
-
-	if (ret >= 0)
-		return 0;
-	e = bpf_map_lookup_elem(&exec_scratch, &zero);
-	if (!e)
-		return 0;
-	return exec_failed(bpf_get_current_task_btf(), (struct pt_regs *)regs, ret, 0, e);
+	return exec_exit(regs, ret, 0);
 }
 
 SEC("fexit/__x64_sys_execveat")
 int BPF_PROG(exec_fexit_execveat, const struct pt_regs *regs, long ret)
 {
-	struct mb_exec_event *e;
-	__u32 zero = 0;
-
-	if (ret >= 0)
-		return 0;
-	e = bpf_map_lookup_elem(&exec_scratch, &zero);
-	if (!e)
-		return 0;
-	return exec_failed(bpf_get_current_task_btf(), (struct pt_regs *)regs, ret, 1, e);
+	return exec_exit(regs, ret, 1);
 }
 
 /* The task is back from the failed syscall: ax holds -errno. */
