@@ -6,10 +6,9 @@
  * rejects (a layout this kernel does not have) is found by loading each
  * program by itself, then the object is loaded again without it. Whatever is
  * left out is said in one notice line per program; libbpf's own log of the
- * failed attempts is shown with -v only, so a normal start stays quiet.
+ * failed attempts is shown with -v only (log.c), so a normal start stays quiet.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,14 +46,6 @@ static int tp_of(struct bpf_program *prog, char *cat, size_t catlen, const char 
 	if (!strcmp(cat, "block"))
 		return MB_PROBE_BLOCK;
 	return -EINVAL;
-}
-
-static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list args)
-{
-	if (!mb_verbose)
-		return 0;
-	fputs("mailbpf: debug: libbpf: ", stderr);
-	return vfprintf(stderr, fmt, args);
 }
 
 /*
@@ -159,6 +150,7 @@ static struct fs_bpf *open_load(struct mb_probes *p, const struct mb_probes_opts
 		return NULL;
 	}
 	s->rodata->fs_emit_gap_ns = o->fs_emit_gap_ns;
+	s->rodata->jiffy_ns = p->feat.jiffy_ns;
 	break_progs(s);
 	bpf_object__for_each_program(prog, s->obj) {
 		const struct mb_prog_status *st = status_of(p, bpf_program__name(prog));
@@ -274,7 +266,6 @@ const char *mb_prog_state_name(int state)
 
 int mb_probes_start_fs(struct mb_probes *p, const struct mb_probes_opts *o)
 {
-	libbpf_print_fn_t old;
 	struct bpf_program *prog;
 	struct fs_bpf *s;
 	int err = 0, first = p->nprogs, tries;
@@ -300,12 +291,11 @@ int mb_probes_start_fs(struct mb_probes *p, const struct mb_probes_opts *o)
 	fs_bpf__destroy(s);
 	plan(p);
 
-	/* Failed attempts are expected on some kernels: their log is debug. */
-	old = libbpf_set_print(quiet_print);
+	/* Failed attempts are expected on some kernels: libbpf's log of them is kept (-v shows it). */
+	mb_libbpf_log_clear();
 	s = open_load(p, o, NULL, 1, &err);
 	for (tries = 0; !s && tries < 3 && drop_unloadable(p, o); tries++)
 		s = open_load(p, o, NULL, 1, &err);
-	libbpf_set_print(old);
 	for (int i = first; i < p->nprogs; i++)
 		if (p->progs[i].state == MB_PROG_WANTED && !s)
 			p->progs[i].state = MB_PROG_LOAD_FAILED, p->progs[i].err = err;
