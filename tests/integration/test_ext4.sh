@@ -183,4 +183,32 @@ else
 	not_ok "prometheus-node-exporter and promtool are installed"
 fi
 stop_run
+
+# ---------------------------------------------------------------- (6) ProtectSystem=strict
+# The shipped unit makes every mount read-only in mailbpf's own mount
+# namespace; only the superblock says whether the filesystem is. A daemon
+# whose view of the spool is a read-only mount must still see the spool go
+# read-only, and not call it read-only before.
+plain_ext4 "$TMP/e" || not_ok "ext4 for the read-only namespace set up"
+: >"$TMP/alerts.log"
+mkdir -p "$TMP/textfile" "$TMP/state"
+unshare -m --propagation slave bash -c '
+	mount -o remount,bind,ro "$1" || exit 99
+	exec "$2" run --textfile "$3" --state-dir "$4" --alert-log "$5" --interval 1
+' _ "$MNT" "$MAILBPF" "$TEXTFILE" "$TMP/state" "$TMP/alerts.log" >"$TMP/ns.out" 2>"$TMP/ns.err" &
+ns_pid=$!
+at_exit "kill -TERM $ns_pid; wait $ns_pid"
+if wait_for 20 grep -q "running:" "$TMP/ns.err"; then
+	sleep 1.2
+	check "read-only mount in mailbpf's namespace: nothing flagged at start" \
+		test -z "$(alerts fs_readonly "$DEVNAME")"
+	echo "mailbpf namespace test" >"/sys/fs/ext4/$DEVNAME/trigger_fs_error"
+	check "read-only mount in mailbpf's namespace: the error's read-only remount is critical" \
+		wait_for 4 eval 'test -n "$(alerts fs_readonly "$DEVNAME" critical)"'
+else
+	not_ok "daemon runs with the spool mounted read-only in its namespace" "$(cat "$TMP/ns.err")"
+fi
+kill -TERM "$ns_pid"
+wait "$ns_pid"
+unplug "$TMP/e"
 finish
