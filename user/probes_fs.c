@@ -136,6 +136,17 @@ static void plan(struct mb_probes *p)
 	}
 }
 
+/*
+ * MAILBPF_FS_BTF=FILE: relocate against that BTF instead of the kernel's
+ * (another kernel's record layouts, for testing the CO-RE flavours here).
+ */
+static struct fs_bpf *fs_open(void)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = getenv("MAILBPF_FS_BTF"));
+
+	return fs_bpf__open_opts(&opts);
+}
+
 /* open -> rodata -> autoload per plan -> load; only the programs in want[]. */
 static struct fs_bpf *open_load(struct mb_probes *p, const struct mb_probes_opts *o,
 				const char *only, int share_ring, int *errp)
@@ -144,7 +155,7 @@ static struct fs_bpf *open_load(struct mb_probes *p, const struct mb_probes_opts
 	struct fs_bpf *s;
 	int err;
 
-	s = fs_bpf__open();
+	s = fs_open();
 	if (!s) {
 		*errp = -errno;
 		return NULL;
@@ -270,7 +281,7 @@ int mb_probes_start_fs(struct mb_probes *p, const struct mb_probes_opts *o)
 	struct fs_bpf *s;
 	int err = 0, first = p->nprogs, tries;
 
-	s = fs_bpf__open();
+	s = fs_open();
 	if (!s)
 		return -errno;
 	bpf_object__for_each_program(prog, s->obj) {
