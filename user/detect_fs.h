@@ -84,7 +84,8 @@ void mb_fs_shutdown_desc(uint32_t source, uint32_t flags, char *buf, size_t len)
  * mount is gone or read-write again. Flags' `flags` is enum mb_ro_cause.
  *
  * The first time a mount is seen (start, or a new mount), ext4's record of
- * errors in earlier mounts, if any, is an fs_recorded_errors warning.
+ * errors in earlier mounts, if any, is an fs_recorded_errors warning, once
+ * per mount and count (a restart does not repeat it).
  */
 int mb_fs_readonly_count(const struct mb_fs_det *f);
 const struct mb_fs_flag *mb_fs_readonly_at(const struct mb_fs_det *f, int i);
@@ -92,6 +93,13 @@ const struct mb_fs_flag *mb_fs_readonly_at(const struct mb_fs_det *f, int i);
 int mb_fs_restore_readonly(struct mb_fs_det *f, const struct mb_fs_flag *fg);
 /* "errors", "admin". */
 const char *mb_ro_cause_name(uint32_t cause);
+/*
+ * Mounts whose recorded errors were reported (`flags`: the count then), so
+ * a restart does not report the same history again; saved with the flags.
+ */
+int mb_fs_reported_count(const struct mb_fs_det *f);
+const struct mb_fs_flag *mb_fs_reported_at(const struct mb_fs_det *f, int i);
+int mb_fs_restore_reported(struct mb_fs_det *f, const struct mb_fs_flag *fg);
 
 /*
  * detect_fs_state.c. Persist the flags, tagged with the boot they belong to

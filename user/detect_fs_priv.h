@@ -42,6 +42,8 @@ struct mb_fs_det {
 	struct mb_fs_flag flags[MB_FS_MAX_FLAGS];
 	int nro;
 	struct mb_fs_flag ro[MB_FS_MAX_FLAGS]; /* flags: enum mb_ro_cause */
+	int nrep;
+	struct mb_fs_flag rep[MB_FS_MAX_FLAGS]; /* recorded errors reported; flags: the count */
 	struct err_slot errs[MB_FS_ERR_SLOTS];
 	int seeded; /* seen[] holds a previous refresh */
 	int nseen;

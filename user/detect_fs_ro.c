@@ -65,26 +65,52 @@ static const struct seen_mount *seen_find(const struct mb_fs_det *f, const struc
 	return NULL;
 }
 
-static int ro_find(const struct mb_fs_det *f, const struct mb_mount *m)
+/* A slot in a bounded flag list, the oldest given up when it is full. */
+static struct mb_fs_flag *list_add(struct mb_fs_flag *l, int *n)
 {
-	for (int i = 0; i < f->nro; i++)
-		if (f->ro[i].dev == m->dev && f->ro[i].mount_id == m->mount_id &&
-		    !strncmp(f->ro[i].mountpoint, m->mountpoint, MB_PATH_LEN))
+	int old = 0;
+
+	if (*n < MB_FS_MAX_FLAGS)
+		return &l[(*n)++];
+	for (int i = 1; i < *n; i++)
+		if (l[i].ts_ns < l[old].ts_ns)
+			old = i;
+	memmove(&l[old], &l[old + 1], (size_t)(*n - old - 1) * sizeof(l[0]));
+	return &l[*n - 1];
+}
+
+static int list_find(const struct mb_fs_flag *l, int n, const struct mb_mount *m)
+{
+	for (int i = 0; i < n; i++)
+		if (l[i].dev == m->dev && l[i].mount_id == m->mount_id &&
+		    !strncmp(l[i].mountpoint, m->mountpoint, MB_PATH_LEN))
 			return i;
 	return -1;
 }
 
+static void flag_from(struct mb_fs_flag *fg, const struct mb_mount *m, uint64_t now, uint32_t v)
+{
+	struct where w;
+
+	mb_fs_where_of(&w, m);
+	memset(fg, 0, sizeof(*fg));
+	fg->dev = m->dev;
+	fg->mount_id = m->mount_id;
+	memcpy(fg->devname, w.devname, sizeof(fg->devname));
+	memcpy(fg->mountpoint, w.mountpoint, sizeof(fg->mountpoint));
+	memcpy(fg->fstype, w.fstype, sizeof(fg->fstype));
+	fg->ts_ns = now;
+	fg->flags = v;
+}
+
 static struct mb_fs_flag *ro_add(struct mb_fs_det *f)
 {
-	int old = 0;
+	return list_add(f->ro, &f->nro);
+}
 
-	if (f->nro < MB_FS_MAX_FLAGS)
-		return &f->ro[f->nro++];
-	for (int i = 1; i < f->nro; i++)
-		if (f->ro[i].ts_ns < f->ro[old].ts_ns)
-			old = i;
-	memmove(&f->ro[old], &f->ro[old + 1], (size_t)(f->nro - old - 1) * sizeof(f->ro[0]));
-	return &f->ro[f->nro - 1];
+static int ro_find(const struct mb_fs_det *f, const struct mb_mount *m)
+{
+	return list_find(f->ro, f->nro, m);
 }
 
 static void where_fields(struct mb_alert *a, const struct mb_mount *m, const struct where *w)
@@ -102,19 +128,11 @@ static void raise_ro(struct mb_fs_det *f, const struct mb_mount *m, uint32_t cau
 		     uint64_t now)
 {
 	char pl[MB_PATH_LEN + 96];
-	struct mb_fs_flag *fg = ro_add(f);
 	struct mb_alert a;
 	struct where w;
 
+	flag_from(ro_add(f), m, now, cause);
 	mb_fs_where_of(&w, m);
-	memset(fg, 0, sizeof(*fg));
-	fg->dev = m->dev;
-	fg->mount_id = m->mount_id;
-	memcpy(fg->devname, w.devname, sizeof(fg->devname));
-	memcpy(fg->mountpoint, w.mountpoint, sizeof(fg->mountpoint));
-	memcpy(fg->fstype, w.fstype, sizeof(fg->fstype));
-	fg->ts_ns = now;
-	fg->flags = cause;
 
 	mb_fs_place(pl, sizeof(pl), &w);
 	mb_alert_init(&a, now, cause == MB_RO_ERRORS ? MB_SEV_CRITICAL : MB_SEV_WARNING,
@@ -158,6 +176,12 @@ static void report_recorded(struct mb_fs_det *f, const struct mb_mount *m, uint6
 	struct mb_alert a;
 	struct where w;
 
+	int i = list_find(f->rep, f->nrep, m);
+
+	/* This mount's history with this count was told, maybe before a restart. */
+	if (i >= 0 && f->rep[i].flags == r->count)
+		return;
+	flag_from(i >= 0 ? &f->rep[i] : list_add(f->rep, &f->nrep), m, now, r->count);
 	mb_fs_where_of(&w, m);
 	mb_fs_place(pl, sizeof(pl), &w);
 	utc(first, sizeof(first), r->first_time);
@@ -241,6 +265,19 @@ void mb_fs_ro_refresh(struct mb_fs_det *f, const struct mb_mounts *mounts, uint6
 		else
 			i++;
 	}
+	/* A reported mount that is gone: its history is news again when mounted. */
+	for (i = 0; i < f->nrep;) {
+		int j = 0;
+
+		while (j < n && list_find(&f->rep[i], 1, &mounts->m[j]) < 0)
+			j++;
+		if (j < n) {
+			i++;
+			continue;
+		}
+		memmove(&f->rep[i], &f->rep[i + 1], (size_t)(f->nrep - i - 1) * sizeof(f->rep[0]));
+		f->nrep--;
+	}
 	for (i = 0; i < n; i++) {
 		const struct mb_mount *m = &mounts->m[i];
 		const struct seen_mount *prev = seen_find(f, m);
@@ -309,4 +346,35 @@ int mb_fs_restore_readonly(struct mb_fs_det *f, const struct mb_fs_flag *fg)
 	dst->mountpoint[sizeof(dst->mountpoint) - 1] = '\0';
 	dst->fstype[sizeof(dst->fstype) - 1] = '\0';
 	return 1;
+}
+
+int mb_fs_reported_count(const struct mb_fs_det *f)
+{
+	return f ? f->nrep : 0;
+}
+
+const struct mb_fs_flag *mb_fs_reported_at(const struct mb_fs_det *f, int i)
+{
+	return f && i >= 0 && i < f->nrep ? &f->rep[i] : NULL;
+}
+
+int mb_fs_restore_reported(struct mb_fs_det *f, const struct mb_fs_flag *fg)
+{
+	struct mb_fs_flag *dst;
+	struct mb_mount m;
+	int i;
+
+	if (!f || !fg)
+		return -EINVAL;
+	memset(&m, 0, sizeof(m));
+	m.dev = fg->dev;
+	m.mount_id = fg->mount_id;
+	mb_copy_fixed(m.mountpoint, sizeof(m.mountpoint), fg->mountpoint, sizeof(fg->mountpoint));
+	i = list_find(f->rep, f->nrep, &m);
+	dst = i >= 0 ? &f->rep[i] : list_add(f->rep, &f->nrep);
+	*dst = *fg;
+	dst->devname[sizeof(dst->devname) - 1] = '\0';
+	dst->mountpoint[sizeof(dst->mountpoint) - 1] = '\0';
+	dst->fstype[sizeof(dst->fstype) - 1] = '\0';
+	return i < 0;
 }

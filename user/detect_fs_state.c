@@ -7,7 +7,8 @@
  *   boot <boot_id>
  *   shutdown <dev> <mount_id> <ts_ns> <flags> <devname> <fstype> <mountpoint>
  *   readonly <dev> <mount_id> <ts_ns> <cause> <devname> <fstype> <mountpoint>
- *   end <number of shutdown and readonly lines>
+ *   recorded <dev> <mount_id> <ts_ns> <count> <devname> <fstype> <mountpoint>
+ *   end <number of shutdown, readonly and recorded lines>
  *
  * Strings are written with bytes outside 0x21..0x7e and the backslash as
  * \ooo, and "" as "-", so a mount point with spaces stays one field. The
@@ -71,6 +72,7 @@ static void put_flag(FILE *out, const char *what, const struct mb_fs_flag *fg)
 int mb_fs_save(const struct mb_fs_det *f, FILE *out, const char *boot_id)
 {
 	int i, n = mb_fs_shutdown_count(f), nro = mb_fs_readonly_count(f);
+	int nrep = mb_fs_reported_count(f);
 
 	if (!f || !out || !boot_id_ok(boot_id))
 		return -EINVAL;
@@ -79,7 +81,9 @@ int mb_fs_save(const struct mb_fs_det *f, FILE *out, const char *boot_id)
 		put_flag(out, "shutdown", mb_fs_shutdown_at(f, i));
 	for (i = 0; i < nro; i++)
 		put_flag(out, "readonly", mb_fs_readonly_at(f, i));
-	fprintf(out, "end %d\n", n + nro);
+	for (i = 0; i < nrep; i++)
+		put_flag(out, "recorded", mb_fs_reported_at(f, i));
+	fprintf(out, "end %d\n", n + nro + nrep);
 	if (fflush(out) || ferror(out))
 		return -EIO;
 	return 0;
@@ -186,8 +190,8 @@ static int read_line(FILE *in, char *buf, size_t len)
 
 int mb_fs_load(struct mb_fs_det *f, FILE *in, const char *boot_id)
 {
-	struct mb_fs_flag tmp[2 * MB_FS_MAX_FLAGS];
-	int is_ro[2 * MB_FS_MAX_FLAGS];
+	struct mb_fs_flag tmp[3 * MB_FS_MAX_FLAGS];
+	int kind[3 * MB_FS_MAX_FLAGS];
 	char line[LINE_MAX_LEN], boot[LINE_MAX_LEN], *tok[NTOK];
 	int i, n = 0, ntok, added = 0;
 	uint64_t end;
@@ -207,12 +211,18 @@ int mb_fs_load(struct mb_fs_det *f, FILE *in, const char *boot_id)
 		ntok = split(line, tok, NTOK);
 		if (ntok == 2 && !strcmp(tok[0], "end"))
 			break;
-		if (ntok != NTOK || (strcmp(tok[0], "shutdown") && strcmp(tok[0], "readonly")) ||
-		    n == 2 * MB_FS_MAX_FLAGS || parse_flag(tok, &tmp[n]))
+		if (ntok != NTOK || n == 3 * MB_FS_MAX_FLAGS || parse_flag(tok, &tmp[n]))
 			return -EINVAL;
-		is_ro[n++] = !strcmp(tok[0], "readonly");
+		if (!strcmp(tok[0], "shutdown"))
+			kind[n++] = 0;
+		else if (!strcmp(tok[0], "readonly"))
+			kind[n++] = 1;
+		else if (!strcmp(tok[0], "recorded"))
+			kind[n++] = 2;
+		else
+			return -EINVAL;
 	}
-	if (get_u64(tok[1], 2 * MB_FS_MAX_FLAGS, &end) || end != (uint64_t)n)
+	if (get_u64(tok[1], 3 * MB_FS_MAX_FLAGS, &end) || end != (uint64_t)n)
 		return -EINVAL;
 	if (read_line(in, line, sizeof(line)) != -ENOENT)
 		return -EINVAL;
@@ -221,7 +231,8 @@ int mb_fs_load(struct mb_fs_det *f, FILE *in, const char *boot_id)
 	if (strcmp(boot, boot_id))
 		return 0;
 	for (i = 0; i < n; i++)
-		added += (is_ro[i] ? mb_fs_restore_readonly(f, &tmp[i]) :
-				     mb_fs_restore_flag(f, &tmp[i])) > 0;
+		added += (kind[i] == 2 ? mb_fs_restore_reported(f, &tmp[i]) :
+			  kind[i] == 1 ? mb_fs_restore_readonly(f, &tmp[i]) :
+					 mb_fs_restore_flag(f, &tmp[i])) > 0;
 	return added;
 }

@@ -121,6 +121,11 @@ check "recorded error count exported" \
 	wait_for 3 metric_is "mailbpf_fs_recorded_errors{device=\"$DEVNAME\",mountpoint=\"$MNT\",fstype=\"ext4\"}" 1
 check "a read-write mount with old errors is not read-only" \
 	test -z "$(alerts fs_readonly "$DEVNAME")"
+stop_run
+: >"$TMP/alerts.log"
+start_run --interval 1 || not_ok "daemon restarts"
+check "recorded errors not reported again after a restart" \
+	test -z "$(alerts fs_recorded_errors "$DEVNAME")"
 unplug "$TMP/b"
 
 # ---------------------------------------------------------------- (2) admin remount

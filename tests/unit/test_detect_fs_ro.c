@@ -277,6 +277,52 @@ static void test_recorded_once(void **state)
 	assert_int_equal(ncaught, 1);
 }
 
+static void test_recorded_across_restart(void **state)
+{
+	struct mb_fs_det *g;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	mounts.m[1].rec.count = 2;
+	strcpy(mounts.m[1].rec.first_func, "ext4_read_bh");
+	mb_fs_refresh(det, &mounts, T0);
+	assert_int_equal(ncaught, 1);
+	f = open_memstream(&buf, &len);
+	assert_int_equal(mb_fs_save(det, f, BOOT), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "\nrecorded 8388625 31 "));
+	/* A restart over the same mount and count: told already. */
+	g = mb_fs_new((struct mb_alert_sink){ .emit = catch_alert });
+	f = fmemopen(buf, len, "r");
+	assert_int_equal(mb_fs_load(g, f, BOOT), 1);
+	fclose(f);
+	mb_fs_refresh(g, &mounts, T0 + NS_PER_SEC);
+	assert_int_equal(ncaught, 1);
+	mb_fs_free(g);
+	/* The count grew while mailbpf was down: told again. */
+	g = mb_fs_new((struct mb_alert_sink){ .emit = catch_alert });
+	f = fmemopen(buf, len, "r");
+	assert_int_equal(mb_fs_load(g, f, BOOT), 1);
+	fclose(f);
+	mounts.m[1].rec.count = 5;
+	mb_fs_refresh(g, &mounts, T0 + NS_PER_SEC);
+	assert_int_equal(ncaught, 2);
+	assert_int_equal(ifield(&caught[1], "errors_count"), 5);
+	/* Unmounted and mounted again (a new mount id): its history is news again. */
+	table(NULL);
+	mb_fs_refresh(g, &mounts, T0 + 2 * NS_PER_SEC);
+	assert_int_equal(mb_fs_reported_count(g), 0);
+	table(SPOOL_RW);
+	mounts.m[1].mount_id = 45;
+	mounts.m[1].rec.count = 5;
+	mb_fs_refresh(g, &mounts, T0 + 3 * NS_PER_SEC);
+	assert_int_equal(ncaught, 3);
+	mb_fs_free(g);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -287,6 +333,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_emergency_ro_first_seen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readonly_saved, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recorded_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recorded_across_restart, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
