@@ -147,7 +147,7 @@ static struct fs_bpf *fs_open(void)
 	return fs_bpf__open_opts(&opts);
 }
 
-/* open -> rodata -> autoload per plan -> load; only the programs in want[]. */
+/* open -> rodata -> autoload -> load: the wanted programs, or `only` alone. */
 static struct fs_bpf *open_load(struct mb_probes *p, const struct mb_probes_opts *o,
 				const char *only, int share_ring, int *errp)
 {
