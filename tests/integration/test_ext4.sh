@@ -59,6 +59,7 @@ bash "$XF" ctl "$TMP/a" "fail read"
 ls -l "$MNT/spool" >/dev/null 2>&1
 stat "$MNT/spool/m3" >/dev/null 2>&1
 bash "$XF" ctl "$TMP/a" ok
+# shellcheck disable=SC2034 # used in the eval strings below
 key="{device=\"$DEVNAME\",mountpoint=\"$MNT\",fstype=\"ext4\"}"
 ekey="{device=\"$DEVNAME\",mountpoint=\"$MNT\",fstype=\"ext4\",source=\"ext4_error\"}"
 check "the kernel made it read-only (emergency_ro or ro)" \
