@@ -183,6 +183,22 @@ static void probe_xfs_mounts(struct mb_daemon *d, uint64_t now)
 	}
 }
 
+/*
+ * The mount table, and for the ext4 mounts the detector asks about (an
+ * error just now, or flagged read-only) whether ext4 still takes an fsync:
+ * a kernel that shuts ext4 down on an error may say nothing in mountinfo.
+ */
+void mb_daemon_mounts(struct mb_daemon *d, uint64_t now)
+{
+	mb_mounts_read(&d->mounts, "/proc/self/mountinfo");
+	for (int i = 0; i < d->mounts.n; i++) {
+		struct mb_mount *m = &d->mounts.m[i];
+
+		if (mb_fs_wants_probe(d->fs, m, now) && mb_mount_refuses(m->mountpoint))
+			m->flags |= MB_MNT_REFUSES;
+	}
+}
+
 /* Read-only flags and the ext4 superblocks' error counts: gauges of now. */
 static void fs_gauges(struct mb_daemon *d)
 {
@@ -215,7 +231,7 @@ void mb_daemon_collect(struct mb_daemon *d, uint64_t now)
 {
 	struct near_list near = {};
 
-	mb_mounts_read(&d->mounts, "/proc/self/mountinfo");
+	mb_daemon_mounts(d, now);
 	mb_fs_refresh(d->fs, &d->mounts, now);
 	probe_xfs_mounts(d, now);
 	/* A package upgrade replaces a daemon's binary: follow its new inode. */

@@ -61,6 +61,13 @@ const char *mb_severity_name(enum mb_severity s);
 #define MB_MNT_EMERGENCY_RO (1U << 1) /* ext4 6.x: read-only after an error, "rw" kept */
 #define MB_MNT_SHUTDOWN (1U << 2) /* ext4 6.x: forced shutdown */
 #define MB_MNT_ERRORS_RO (1U << 3) /* errors=remount-ro */
+/*
+ * Not from mountinfo: ext4 refuses an fsync of its root (EIO, EROFS), which
+ * is all a kernel whose error path shuts ext4 down without a word in
+ * mountinfo shows (Debian 12's 6.1 today). Probed by the collector when the
+ * detector asks (mb_fs_wants_probe).
+ */
+#define MB_MNT_REFUSES (1U << 4)
 #define MB_FUNC_LEN 32
 
 /* What an ext4 superblock records of past errors (/sys/fs/ext4/DEV/). */

@@ -87,6 +87,12 @@ void mb_fs_shutdown_desc(uint32_t source, uint32_t flags, char *buf, size_t len)
  * errors in earlier mounts, if any, is an fs_recorded_errors warning, once
  * per mount and count (a restart does not repeat it).
  */
+/*
+ * Should the collector probe this mount for MB_MNT_REFUSES? For ext4 after
+ * a filesystem error on its device, and while it is flagged read-only (so
+ * the flag holds across a restart): never on a healthy host.
+ */
+int mb_fs_wants_probe(const struct mb_fs_det *f, const struct mb_mount *m, uint64_t now_ns);
 int mb_fs_readonly_count(const struct mb_fs_det *f);
 const struct mb_fs_flag *mb_fs_readonly_at(const struct mb_fs_det *f, int i);
 /* As mb_fs_restore_flag, for read-only flags. */

@@ -16,7 +16,7 @@
 #include "event_fmt.h"
 #include "names.h"
 
-#define RO_NOW(flags) ((flags) & (MB_MNT_RO | MB_MNT_EMERGENCY_RO))
+#define RO_NOW(flags) ((flags) & (MB_MNT_RO | MB_MNT_EMERGENCY_RO | MB_MNT_REFUSES))
 
 const char *mb_ro_cause_name(uint32_t cause)
 {
@@ -233,6 +233,11 @@ static void clear_ro(struct mb_fs_det *f, int i, const char *how, uint64_t now)
 	mb_fs_emit(f, &a);
 }
 
+static int shutdown_flagged(const struct mb_fs_det *f, const struct mb_mount *m)
+{
+	return list_find(f->flags, f->nflags, m) >= 0;
+}
+
 /* Another mount of the same device, already looked at: one report per superblock. */
 static int dev_seen(const struct mb_fs_det *f, const struct mb_mounts *t, int upto, uint32_t dev)
 {
@@ -286,7 +291,8 @@ void mb_fs_ro_refresh(struct mb_fs_det *f, const struct mb_mounts *mounts, uint6
 
 		if (!prev && m->rec.count && !dev_seen(f, mounts, i, m->dev))
 			report_recorded(f, m, now);
-		if (!RO_NOW(m->flags) || ro_find(f, m) >= 0)
+		/* A shut-down mount refuses everything: that is fs_shutdown's to say. */
+		if (!RO_NOW(m->flags) || ro_find(f, m) >= 0 || shutdown_flagged(f, m))
 			continue;
 		if (prev && !RO_NOW(prev->flags)) {
 			/* Was read-write: whose doing? */
@@ -295,6 +301,8 @@ void mb_fs_ro_refresh(struct mb_fs_det *f, const struct mb_mounts *mounts, uint6
 				snprintf(why, sizeof(why), "%s", err->what);
 			else if (m->flags & MB_MNT_EMERGENCY_RO)
 				snprintf(why, sizeof(why), "ext4 emergency_ro");
+			else if (m->flags & MB_MNT_REFUSES)
+				snprintf(why, sizeof(why), "ext4 refuses writes");
 			else if (m->rec.count > prev->errors)
 				snprintf(why, sizeof(why), "superblock error count %u -> %u",
 					 prev->errors, m->rec.count);
@@ -315,6 +323,13 @@ void mb_fs_ro_refresh(struct mb_fs_det *f, const struct mb_mounts *mounts, uint6
 		f->seen[i].errors = mounts->m[i].rec.count;
 	}
 	f->seeded = 1;
+}
+
+int mb_fs_wants_probe(const struct mb_fs_det *f, const struct mb_mount *m, uint64_t now)
+{
+	if (!f || !m || strcmp(m->fstype, "ext4"))
+		return 0;
+	return recent_error(f, m->dev, now) || ro_find(f, m) >= 0;
 }
 
 int mb_fs_readonly_count(const struct mb_fs_det *f)

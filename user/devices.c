@@ -7,9 +7,11 @@
  * for ext4, sysfs has the superblock's record of past errors.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "devices.h"
 
 void mb_devname(uint32_t dev, char *buf, size_t len)
@@ -107,6 +109,19 @@ int mb_mounts_read(struct mb_mounts *t, const char *path)
 	free(line);
 	fclose(f);
 	return 0;
+}
+
+int mb_mount_refuses(const char *mountpoint)
+{
+	/* O_RDONLY: a directory can be synced without write access, even on a ro mount. */
+	int fd = open(mountpoint, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW), r = 0;
+
+	if (fd < 0)
+		return 0;
+	if (fsync(fd) && (errno == EIO || errno == EROFS))
+		r = 1;
+	close(fd);
+	return r;
 }
 
 int mb_boot_id(char *buf, size_t len)

@@ -62,8 +62,9 @@ bash "$XF" ctl "$TMP/a" ok
 # shellcheck disable=SC2034 # used in the eval strings below
 key="{device=\"$DEVNAME\",mountpoint=\"$MNT\",fstype=\"ext4\"}"
 ekey="{device=\"$DEVNAME\",mountpoint=\"$MNT\",fstype=\"ext4\",source=\"ext4_error\"}"
-check "the kernel made it read-only (emergency_ro or ro)" \
-	grep -Eq "$MNT .* - ext4 .*(emergency_ro|[ ,]ro[, ]|[ ,]ro$)" /proc/self/mountinfo
+# Whatever mountinfo says of it (6.18: emergency_ro, 5.15: ro, Debian's 6.1:
+# nothing, ext4 shut itself down), writes fail now.
+check "the kernel stopped the writes (EROFS or EIO)" eval '! touch "$MNT/after-error" 2>/dev/null'
 wait_for 5 grep -q '"source":"ext4_error"' "$TMP/trace.json"
 sleep 1.5
 stop_trace

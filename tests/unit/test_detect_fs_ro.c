@@ -159,6 +159,48 @@ static void test_readonly_after_error(void **state)
 	assert_int_equal(mb_fs_readonly_count(det), 0);
 }
 
+static void test_readonly_refuses(void **state)
+{
+	struct mb_fs_event e = ext4_err(T0, "__ext4_find_entry", 1685);
+
+	(void)state;
+	/* Debian 12's 6.1: the error shuts ext4 down; mountinfo still says rw. */
+	mb_fs_refresh(det, &mounts, T0 - NS_PER_SEC);
+	assert_false(mb_fs_wants_probe(det, &mounts.m[1], T0 - NS_PER_SEC));
+	mb_fs_feed(det, &e, &mounts);
+	assert_true(mb_fs_wants_probe(det, &mounts.m[1], T0 + NS_PER_SEC));
+	assert_false(mb_fs_wants_probe(det, &mounts.m[0], T0 + NS_PER_SEC)); /* another device */
+	mounts.m[1].flags |= MB_MNT_REFUSES;
+	mb_fs_refresh(det, &mounts, T0 + NS_PER_SEC);
+	assert_int_equal(ncaught, 2);
+	assert_int_equal(caught[1].severity, MB_SEV_CRITICAL);
+	assert_string_equal(sfield(&caught[1], "reason"), "ext4_error in __ext4_find_entry:1685");
+	/* Long after the error, the flag keeps the probe asked for (and the flag held). */
+	assert_true(mb_fs_wants_probe(det, &mounts.m[1], T0 + 600 * NS_PER_SEC));
+	mb_fs_refresh(det, &mounts, T0 + 600 * NS_PER_SEC);
+	assert_int_equal(mb_fs_readonly_count(det), 1);
+}
+
+static void test_shutdown_is_not_readonly(void **state)
+{
+	struct mb_fs_event e = ext4_err(T0, "", 0);
+
+	(void)state;
+	mb_fs_refresh(det, &mounts, T0 - NS_PER_SEC);
+	e.hdr.type = MB_EV_FS_SHUTDOWN;
+	e.source = MB_FS_EXT4_SHUTDOWN;
+	e.flags = 2;
+	mb_fs_feed(det, &e, &mounts);
+	assert_int_equal(ncaught, 1);
+	assert_string_equal(caught[0].kind, "fs_shutdown");
+	assert_string_equal(sfield(&caught[0], "flags"), "nologflush");
+	/* A shut-down ext4 refuses an fsync too: that is the shutdown, said already. */
+	mounts.m[1].flags |= MB_MNT_REFUSES;
+	mb_fs_refresh(det, &mounts, T0 + NS_PER_SEC);
+	assert_int_equal(ncaught, 1);
+	assert_int_equal(mb_fs_readonly_count(det), 0);
+}
+
 static void test_readonly_admin_and_count(void **state)
 {
 	struct mb_mount *m;
@@ -329,6 +371,8 @@ int main(void)
 		cmocka_unit_test(test_mountinfo_parse),
 		cmocka_unit_test_setup_teardown(test_ext4_error_alert, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readonly_after_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readonly_refuses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shutdown_is_not_readonly, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readonly_admin_and_count, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emergency_ro_first_seen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readonly_saved, setup, teardown),
