@@ -96,6 +96,7 @@ bash "$XF" teardown "$TMP/a"
 
 # The kernel's own error path: /sys/fs/ext4/DEV/trigger_fs_error.
 plain_ext4 "$TMP/b" || { not_ok "plain ext4 set up"; finish; }
+sleep 1.2 # one interval: mailbpf has seen it read-write
 echo "mailbpf test error" >"/sys/fs/ext4/$DEVNAME/trigger_fs_error"
 rkey="{device=\"$DEVNAME\",mountpoint=\"$MNT\",fstype=\"ext4\",cause=\"errors\"}"
 check "trigger_fs_error: fs_readonly critical" wait_for 4 eval 'test -n "$(alerts fs_readonly "$DEVNAME" critical)"'
