@@ -120,8 +120,15 @@ unit: $(UNIT_BINS)
 test: $(OUTPUT)/.deps-test mailbpf $(UNIT_BINS) $(OUTPUT)/faultfs
 	$(Q)bash tests/run.sh
 
+# The textfile goes where Debian's prometheus-node-exporter reads it, or to
+# .output/run/ on a box without node_exporter (make installs the build set
+# only), so `make run` works on any machine.
+NODE_EXPORTER_DIR := /var/lib/prometheus/node-exporter
 run: mailbpf
-	./mailbpf run --alert-log -
+	$(Q)if [ -d $(NODE_EXPORTER_DIR) ]; then tf=$(NODE_EXPORTER_DIR)/mailbpf.prom; else \
+		mkdir -p $(OUTPUT)/run && tf=$(OUTPUT)/run/mailbpf.prom; \
+		echo "run: no $(NODE_EXPORTER_DIR) (prometheus-node-exporter), textfile $$tf"; fi; \
+	exec ./mailbpf run --alert-log - --textfile $$tf
 
 # mailbpf_<version>_<arch>.deb and its .buildinfo/.changes in $(DEB_DIR),
 # built from a copy of the tree so nothing lands beside the source.

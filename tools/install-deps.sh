@@ -2,24 +2,30 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # Install what one purpose needs from Debian's packages:
 #
-#   install-deps.sh build   `make`, `make run`: the compiler and libraries only
-#   install-deps.sh test    `make test`: the build set and the test set
-#   install-deps.sh deb     `make deb`: the build set and Debian's packaging tools
-#   install-deps.sh bench   `make bench`: the build set and libbpf-tools
+#   install-deps.sh [-n] build   `make`, `make run`: the compiler and libraries only
+#   install-deps.sh [-n] test    `make test`: the build set and the test set
+#   install-deps.sh [-n] deb     `make deb`: the build set and Debian's packaging tools
+#   install-deps.sh [-n] bench   `make bench`: the build set and libbpf-tools
 #
+# -n: say what would be installed and what left out, install nothing.
 # Idempotent: apt-get runs only when a listed command, file or package is
 # missing, so make can call it every time at no cost. It never removes or
 # replaces an installed package: the install is simulated first
 # (apt-get -s) and any package whose install would remove one is refused by
 # name. A mail server the tests use is left out, with a note, when the host
 # already runs another one (the suite that needs it then says why it is
-# skipped). Without root it names the missing packages and the command.
+# skipped; the reasons are kept in .output/deps-SET.notes for its skip
+# line). Without root it names the missing packages and the command.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 # Each entry is CHECK:PACKAGE[:ROLE]. CHECK is a command (found on PATH or in
 # /usr/sbin), an absolute path that must exist, or "-" for "PACKAGE is
 # installed". ROLE is a virtual package: when another installed package
-# provides it (another MTA, another IMAP server), PACKAGE is left out.
+# provides it (another IMAP server: dovecot-imapd does not conflict with
+# one, so apt would install both), PACKAGE is left out. An MTA needs no
+# ROLE: exim4 conflicts with mail-transport-agent, so the simulation finds
+# the removal.
 # To extend a set, add a line.
 build_set=(
 	"make:make"
@@ -42,7 +48,7 @@ test_set=(
 	"losetup:mount"
 	"/usr/sbin/dovecot:dovecot-imapd:imap-server"
 	"/usr/bin/doveadm:dovecot-core:imap-server"
-	"/usr/sbin/exim4:exim4-daemon-light:mail-transport-agent"
+	"/usr/sbin/exim4:exim4-daemon-light"
 	"/usr/bin/prometheus-node-exporter:prometheus-node-exporter"
 	"promtool:prometheus"
 	"curl:curl"
@@ -71,6 +77,11 @@ bench_set=(
 	"-:libbpf-tools"
 )
 
+dry=0
+if [ "${1:-}" = -n ]; then
+	dry=1
+	shift
+fi
 purpose=${1:-build}
 case "$purpose" in
 build) want=("${build_set[@]}") ;;
@@ -82,6 +93,15 @@ bench) want=("${build_set[@]}" "${bench_set[@]}") ;;
 	exit 2
 	;;
 esac
+
+mkdir -p .output
+notes=.output/deps-$purpose.notes
+: >"$notes"
+# leave_out PACKAGE REASON: the note for the suite's skip line, and stderr.
+leave_out() {
+	echo "$1: $2" >>"$notes"
+	echo "install-deps: not installing $1: $2; the suite that needs it will be skipped" >&2
+}
 
 installed() {
 	[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]
@@ -117,14 +137,16 @@ for entry in "${want[@]}"; do
 	if [ -n "${role:-}" ]; then
 		others=$(other_providers "$role" "$pkg")
 		if [ -n "$others" ]; then
-			echo "install-deps: not installing $pkg: $others already provides $role here;" \
-				"the suite that needs $pkg will be skipped" >&2
+			leave_out "$pkg" "$others already provides $role here"
 			continue
 		fi
 	fi
 	missing+=("$pkg")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+	[ "$dry" -eq 0 ] || echo "install-deps: nothing to install for '$purpose'"
+	exit 0
+fi
 
 # shellcheck disable=SC2207
 missing=($(printf '%s\n' "${missing[@]}" | sort -u))
@@ -156,8 +178,7 @@ if [ -n "$gone" ]; then
 		fi
 		case "$pkg" in
 		exim4-* | dovecot-*)
-			echo "install-deps: not installing $pkg: it would remove $g;" \
-				"the suite that needs it will be skipped" >&2
+			leave_out "$pkg" "installing it would remove $g"
 			;;
 		*)
 			echo "install-deps: refusing to install $pkg: it would remove $g" >&2
@@ -175,6 +196,10 @@ if [ -n "$gone" ]; then
 	fi
 fi
 
+if [ "$dry" -eq 1 ]; then
+	echo "install-deps: would install for '$purpose': ${missing[*]}"
+	exit 0
+fi
 echo "install-deps: installing for '$purpose': ${missing[*]}" >&2
 # Daemons installed for the integration tests must not start by themselves:
 # the tests start their own instances with their own configs.
