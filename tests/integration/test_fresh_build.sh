@@ -33,7 +33,6 @@ git clone -q "$ROOT" "$r/src"
 before=$(root_packages "$r")
 
 # Without root, the deps step names the packages and the command, and stops.
-chmod 755 "$r/src"
 chroot --userspec=65534:65534 "$r" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 	bash /src/tools/install-deps.sh build >"$TMP/nonroot.out" 2>&1
 rc=$?

@@ -46,6 +46,9 @@ new_root() {
 	dir=$(mktemp -d "$ROOTS_DIR/$NAME-$name.XXXXXX")
 	at_exit "drop_root $dir"
 	bash "$ROOT/tests/lib/debroot.sh" "$dir" >&2 || return 1
+	# / is 0755 on a real system; the tarball's "." has debootstrap's
+	# mktemp mode (0700), which locks every user but root out.
+	chmod 755 "$dir"
 	mount --bind "$ROOTS_CACHE/apt-archives" "$dir/var/cache/apt/archives" &&
 		mount -t proc proc "$dir/proc" &&
 		mount --rbind /sys "$dir/sys" && mount --make-rslave "$dir/sys" &&
