@@ -7,10 +7,13 @@
 #    installs the build set and nothing else, with whichever compiler that
 #    set provides (clang, as cc: no gcc), and `make run` attaches every probe
 #    against the host kernel and stops cleanly on SIGTERM.
-# 2. A root that runs Postfix: make builds mailbpf and Postfix is still
-#    installed, with no Exim, Dovecot or Prometheus; the test set's install
-#    (simulated) leaves Exim out, names why, and the Exim suite's skip line
-#    says so.
+# 2. A root that runs Postfix (and another IMAP server, GNU Mailutils'
+#    imap4d): make builds mailbpf and Postfix is still installed, with no
+#    Exim, Dovecot or Prometheus; the test set's install (simulated) leaves
+#    Exim and Dovecot out, names why, and the two suites' skip lines say so.
+# 3. Here, a fresh clone's whole tree (daemon, unit tests, tools) with
+#    CC=gcc and CC=clang, warnings as errors, and the clang-built unit
+#    tests pass.
 #
 # Cost on a fresh machine: ~1 min for the minbase tarball (cached in
 # /var/cache/mailbpf-test), ~150 MB of .debs (cached there too), then about
@@ -73,8 +76,9 @@ check "make run wrote its textfile with every probe attached" \
 	test "$(grep -c '^mailbpf_probe_attached{probe="[a-z_]*"} 1$' "$prom" 2>/dev/null)" -eq 5
 
 # --- 2. a root that runs Postfix ------------------------------------------------
-if ! r=$(new_root postfix make postfix 2>"$TMP/postfix-root.err"); then
-	not_ok "a clean Debian 12 root with make and postfix" "$(tail -5 "$TMP/postfix-root.err")"
+if ! r=$(new_root postfix make postfix mailutils-imap4d 2>"$TMP/postfix-root.err"); then
+	not_ok "a clean Debian 12 root with make, postfix and mailutils-imap4d" \
+		"$(tail -5 "$TMP/postfix-root.err")"
 	finish
 fi
 check "the root has postfix before the build" root_has "$r" postfix
@@ -97,8 +101,10 @@ sed 's/^/#   /' "$TMP/dry.out"
 check "install-deps -n test succeeds on the Postfix host" test $rc -eq 0
 check "it leaves exim4-daemon-light out, naming postfix" \
 	grep -q "not installing exim4-daemon-light: installing it would remove .*postfix" "$TMP/dry.out"
-check "what it would install has no exim" \
-	bash -c "grep '^install-deps: would install' '$TMP/dry.out' | grep -vq exim4"
+check "it leaves Dovecot out, naming the other IMAP server" \
+	grep -q "not installing dovecot-imapd: mailutils-imap4d already provides imap-server" "$TMP/dry.out"
+check "what it would install has no exim and no dovecot" \
+	bash -c "grep '^install-deps: would install' '$TMP/dry.out' | grep -vqE 'exim4|dovecot'"
 check "postfix is still installed after install-deps -n" root_has "$r" postfix
 check "the reason is kept for the Exim suite" \
 	grep -q '^exim4-daemon-light: installing it would remove .*postfix' "$r/src/.output/deps-test.notes"
@@ -106,5 +112,31 @@ in_root "$r" bash /src/tests/integration/test_exim.sh >"$TMP/exim.out" 2>&1
 sed 's/^/#   /' "$TMP/exim.out"
 check "the Exim suite is skipped, saying why" \
 	grep -q '^# test_exim: skipped: exim4 is not installed: .*would remove .*postfix' "$TMP/exim.out"
+in_root "$r" bash /src/tests/integration/test_dovecot.sh >"$TMP/dovecot.out" 2>&1
+sed 's/^/#   /' "$TMP/dovecot.out"
+check "the Dovecot suite is skipped, saying why" \
+	grep -q '^# test_dovecot: skipped: dovecot-core is not installed: mailutils-imap4d already provides imap-server' \
+	"$TMP/dovecot.out"
+
+# --- 3. every compiler ----------------------------------------------------------------
+for cc in gcc clang; do
+	command -v $cc >/dev/null || { echo "# $cc is not installed here"; continue; }
+	git clone -q "$ROOT" "$TMP/$cc"
+	make -C "$TMP/$cc" -j2 CC=$cc mailbpf unit .output/faultfs .output/mbload .output/mbfloor \
+		>"$TMP/$cc.log" 2>&1
+	rc=$?
+	if [ $rc -eq 0 ]; then ok "the whole tree builds with CC=$cc (-Werror)"; else
+		not_ok "the whole tree builds with CC=$cc (-Werror)" "$(grep -E 'error|warning' "$TMP/$cc.log" | head -5)"
+	fi
+done
+if [ -d "$TMP/clang/.output/tests" ]; then
+	bad=""
+	n=0
+	for t in "$TMP"/clang/.output/tests/test_*; do
+		n=$((n + 1))
+		"$t" >/dev/null 2>&1 || bad="$bad $(basename "$t")"
+	done
+	check "the $n clang-built unit test programs pass (ASan+UBSan)${bad:+; failing:$bad}" test -z "$bad"
+fi
 
 finish
