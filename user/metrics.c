@@ -12,12 +12,22 @@
 #include "names.h"
 
 static const char *const incident_names[MB_INC_MAX] = {
-	"reload_collision", "reload_storm", "reload_exec_chain", "exec_e2big",	"exec_failure",
-	"exec_near_miss",   "fs_io_error",  "fs_corruption",	 "fs_shutdown", "block_io_error",
+	"reload_collision",
+	"reload_storm",
+	"reload_exec_chain",
+	"exec_e2big",
+	"exec_failure",
+	"exec_near_miss",
+	"fs_io_error",
+	"fs_corruption",
+	"fs_shutdown",
+	"block_io_error",
+	"service_startup_failing",
+	"daemon_exited",
 };
 
-static const char *const probe_names[MB_PROBE_MAX] = { "exec", "exec_near", "signal", "xfs",
-						       "block" };
+static const char *const probe_names[MB_PROBE_MAX] = { "exec", "exec_near", "signal",
+						       "xfs",  "block",	    "proc" };
 
 const char *mb_probe_name(int probe)
 {
@@ -26,8 +36,9 @@ const char *mb_probe_name(int probe)
 
 int mb_metrics_init(struct mb_metrics *m, const struct mb_config *cfg)
 {
-	struct mb_topn *t[] = { &m->exec_failures, &m->headroom_ppm, &m->reloads, &m->fs_io,
-				&m->fs_corrupt,	   &m->block_io,     &m->shutdown };
+	struct mb_topn *t[] = { &m->exec_failures, &m->headroom_ppm,	 &m->reloads,
+				&m->fs_io,	   &m->fs_corrupt,	 &m->block_io,
+				&m->shutdown,	   &m->startup_failures, &m->service_failing };
 	int err = 0;
 
 	memset(m, 0, sizeof(*m));
@@ -38,6 +49,8 @@ int mb_metrics_init(struct mb_metrics *m, const struct mb_config *cfg)
 		return err;
 	}
 	m->ndaemons = cfg->ndaemons;
+	for (int d = 0; d < MB_MAX_DAEMONS; d++)
+		m->daemon_up[d] = -1;
 	for (int d = 0; d < cfg->ndaemons; d++)
 		snprintf(m->daemon_names[d], MB_NAME_LEN, "%s", cfg->daemons[d].name);
 	return 0;
@@ -52,6 +65,8 @@ void mb_metrics_free(struct mb_metrics *m)
 	mb_topn_free(&m->fs_corrupt);
 	mb_topn_free(&m->block_io);
 	mb_topn_free(&m->shutdown);
+	mb_topn_free(&m->startup_failures);
+	mb_topn_free(&m->service_failing);
 }
 
 void mb_metrics_incident(struct mb_metrics *m, const char *kind)
@@ -156,6 +171,35 @@ int mb_metrics_render(const struct mb_metrics *m, struct mb_prom *p, double now_
 	mb_prom_family(p, "mailbpf_block_io_errors_total", "counter",
 		       "Block requests completed with an error, per device.");
 	pair_samples(p, "mailbpf_block_io_errors_total", &m->block_io, "device", NULL, 1);
+
+	mb_prom_family(p, "mailbpf_service_startup_failures_total", "counter",
+		       "Children of a watched master that failed as they started (exit status "
+		       "or signal), per daemon and service (exact, counted in the kernel).");
+	for (size_t i = 0; i < mb_topn_count(&m->startup_failures); i++) {
+		const struct mb_topn_entry *e = mb_topn_at(&m->startup_failures, i);
+		const char *sep = strrchr(e->k2, '\x1f');
+		char svc[MB_TOPN_KEY_LEN];
+		const char *l[] = { "daemon",		e->k1, "service", svc, "status",
+				    sep ? sep + 1 : "", NULL };
+
+		snprintf(svc, sizeof(svc), "%.*s",
+			 (int)(sep ? (size_t)(sep - e->k2) : strlen(e->k2)), e->k2);
+		mb_prom_sample(p, "mailbpf_service_startup_failures_total", l, (double)e->v);
+	}
+	mb_prom_family(p, "mailbpf_service_failing", "gauge",
+		       "1 while the service's children keep failing at start-up (the daemon "
+		       "throttles it), 0 once one lives.");
+	pair_samples(p, "mailbpf_service_failing", &m->service_failing, "daemon", "service", 1);
+	mb_prom_family(p, "mailbpf_daemon_up", "gauge",
+		       "1 while a master of the daemon runs, 0 once it is gone; no sample for a "
+		       "daemon whose master mailbpf has never seen.");
+	labels[0] = "daemon";
+	for (int d = 0; d < m->ndaemons; d++) {
+		if (m->daemon_up[d] < 0)
+			continue;
+		labels[1] = m->daemon_names[d];
+		mb_prom_sample(p, "mailbpf_daemon_up", labels, m->daemon_up[d]);
+	}
 
 	labels[0] = "probe";
 	mb_prom_family(p, "mailbpf_events_lost_total", "counter",

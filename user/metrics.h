@@ -25,6 +25,8 @@ enum mb_incident_kind {
 	MB_INC_FS_CORRUPTION,
 	MB_INC_FS_SHUTDOWN,
 	MB_INC_BLOCK_IO_ERROR,
+	MB_INC_SERVICE_STARTUP_FAILING,
+	MB_INC_DAEMON_EXITED,
 	MB_INC_MAX,
 };
 
@@ -41,6 +43,9 @@ struct mb_metrics {
 	struct mb_topn fs_corrupt; /* same keys */
 	struct mb_topn block_io; /* (device) */
 	struct mb_topn shutdown; /* (device, mountpoint "\x1f" fstype): 1 while flagged */
+	struct mb_topn startup_failures; /* (daemon, service "\x1f" status) */
+	struct mb_topn service_failing; /* (daemon, service): 1 while its start-up loop is on */
+	int daemon_up[MB_MAX_DAEMONS]; /* 1, 0, or -1: no master ever seen, no sample */
 	struct mb_daemon_metrics daemons[MB_MAX_DAEMONS];
 	char daemon_names[MB_MAX_DAEMONS][MB_NAME_LEN];
 	int ndaemons;
