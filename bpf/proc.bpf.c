@@ -28,8 +28,16 @@
 #include "common.bpf.h"
 #include "watch.bpf.h"
 
-/* One record per key per this; 0 sends all. */
+/* Records per key per this, at most EXIT_BURST; 0 sends all. */
 const volatile __u64 exit_emit_gap_ns = 0;
+
+/*
+ * A reload restarts every service at once: Dovecot's log, stats, config
+ * and imap-login children may all fail in the same millisecond, and each
+ * one's record is what names it (joined with its failed exec). So a key
+ * gets a burst of records per gap, not one; the rest are counted.
+ */
+#define EXIT_BURST 8
 
 /* Watched master comms, two copies (struct mb_watch_slot), filled by userspace. */
 struct mb_watch_slot watch_table[2][MB_WATCH_SLOTS];
@@ -77,6 +85,40 @@ static __always_inline int status_listed(const struct mb_startup_cfg *c, __u32 c
 /* The loads a tp_btf program does directly and a raw tracepoint through probe reads. */
 #define LD(direct, p, f) ((direct) ? (p)->f : BPF_CORE_READ(p, f))
 
+/*
+ * Count always; send while the key's burst in this gap lasts. The value is
+ * struct mb_rate_val with last_emit_ns the gap's start and pad the records
+ * sent in it. When the map is full, exit_overflow counts.
+ */
+static __always_inline int exit_rate_hit(const struct mb_exit_key *k, __u64 now, __u32 *suppressed)
+{
+	struct mb_rate_val *v = bpf_map_lookup_elem(&exit_counts, k);
+	struct mb_rate_val init = { .count = 1, .last_emit_ns = now, .pad = 1 };
+
+	*suppressed = 0;
+	if (!v) {
+		if (!bpf_map_update_elem(&exit_counts, k, &init, BPF_NOEXIST))
+			return 1;
+		v = bpf_map_lookup_elem(&exit_counts, k);
+		if (!v)
+			v = &exit_overflow;
+	}
+	__sync_fetch_and_add(&v->count, 1);
+	if (!exit_emit_gap_ns)
+		return 1;
+	if (now - v->last_emit_ns >= exit_emit_gap_ns) {
+		v->last_emit_ns = now;
+		v->pad = 0;
+	}
+	if (v->pad >= EXIT_BURST) {
+		__sync_fetch_and_add(&v->suppressed, 1);
+		return 0;
+	}
+	v->pad++;
+	*suppressed = __sync_lock_test_and_set(&v->suppressed, 0);
+	return 1;
+}
+
 static __always_inline void send(struct task_struct *task, struct task_struct *parent,
 				 __u32 watched, __u32 kind, __u32 code, __u64 age, int execd,
 				 const __u64 comm[2], const __u64 pcomm[2], __u64 now, int direct)
@@ -86,8 +128,7 @@ static __always_inline void send(struct task_struct *task, struct task_struct *p
 	__u32 suppressed;
 
 	__builtin_memcpy(k.comm, comm, sizeof(k.comm));
-	if (!mb_rate_hit(&exit_counts, &k, &exit_overflow, mb_coarse_ns(), exit_emit_gap_ns,
-			 &suppressed))
+	if (!exit_rate_hit(&k, mb_coarse_ns(), &suppressed))
 		return;
 	mb_hdr_fill(&e.hdr, MB_EV_PROC_EXIT, now);
 	e.pid = LD(direct, task, tgid);

@@ -272,6 +272,7 @@ static void failure(struct mb_startup_det *d, int idx, const struct mb_exit_even
 	s = find(d, idx, service, 1);
 	if (!s)
 		return;
+	s->named = e->execd || (j && j->filename[0]);
 	if (!s->failing) {
 		s->failing = 1;
 		s->count = 0;
@@ -341,9 +342,13 @@ void mb_startup_feed_alive(struct mb_startup_det *d, int idx, const char *comm, 
 	for (int i = 0; i < d->n; i++) {
 		struct mb_startup_stats *s = &d->s[i];
 
-		/* Started after the last failure, and lived past the window. */
+		/*
+		 * Started after the last failure, and lived past the window. A
+		 * child that failed before its exec and whose exec record was
+		 * not seen has no program name: any child of the master will do.
+		 */
 		if (s->failing && s->idx == idx && age_ns >= window && now - age_ns >= s->last_ns &&
-		    same_comm(s->service, comm))
+		    (!s->named || same_comm(s->service, comm)))
 			resolve(d, s, "a child lived past the start-up window", now);
 	}
 }

@@ -33,6 +33,7 @@ struct mb_startup_stats {
 	int failing; /* 1 while the loop is on (mailbpf_service_failing) */
 	int alerted; /* its own service_startup_failing alert went out */
 	int in_chain; /* reported as part of a reload_exec_chain incident */
+	int named; /* service is the program's name (exec'd, or joined with its failed exec) */
 	uint64_t count; /* failures in the current (or last) loop */
 	uint64_t first_ns, last_ns;
 	uint32_t last_code; /* wait status of the last failure */
