@@ -96,9 +96,9 @@ static void scan_child(void *ctx, int idx, const char *comm, uint64_t age_ns)
 		mb_startup_feed_alive(s->d->startup, idx, comm, age_ns, s->now);
 }
 
-static void scan_master_cb(void *ctx, int idx, uint32_t tgid)
+static void scan_master_cb(void *ctx, int idx, uint32_t tgid, uint64_t age_ns)
 {
-	mb_master_scan_add(((struct scan_ctx *)ctx)->d->master, idx, tgid);
+	mb_master_scan_add(((struct scan_ctx *)ctx)->d->master, idx, tgid, age_ns);
 }
 
 /*

@@ -129,9 +129,16 @@ static void exited(struct mb_master_det *d, int idx, uint32_t tgid, int64_t code
 	size_t off = 0;
 	struct mb_alert a;
 
+	/*
+	 * exit 0, or SIGTERM/SIGINT, is how a master stops when told to
+	 * (systemctl stop): a warning. A failure status, a crash or an
+	 * unknown end is critical.
+	 */
+	int stopped = code == 0 || code == 2 || code == 15;
+
 	if (code >= 0)
 		mb_exit_status_str((uint32_t)code, status, sizeof(status));
-	mb_alert_init(&a, now, MB_SEV_CRITICAL, "daemon_exited");
+	mb_alert_init(&a, now, stopped ? MB_SEV_WARNING : MB_SEV_CRITICAL, "daemon_exited");
 	mb_alert_str(&a, "daemon", d->cfg.daemons[idx].name);
 	mb_alert_int(&a, "pid", tgid);
 	mb_alert_str(&a, "status", status);
@@ -210,8 +217,10 @@ void mb_master_scan_begin(struct mb_master_det *d)
 		d->d[i].nscan = 0;
 }
 
-void mb_master_scan_add(struct mb_master_det *d, int idx, uint32_t tgid)
+void mb_master_scan_add(struct mb_master_det *d, int idx, uint32_t tgid, uint64_t age_ns)
 {
+	if (age_ns < MB_MASTER_MIN_AGE_NS)
+		return;
 	/* A master that exited may linger as a zombie until its parent reaps it. */
 	if (d && idx >= 0 && idx < d->cfg.ndaemons && !is_gone(&d->d[idx], tgid))
 		add_tgid(d->d[idx].scan, &d->d[idx].nscan, tgid);

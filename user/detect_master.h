@@ -20,6 +20,8 @@
 
 #define MB_MASTERS_PER_DAEMON 4 /* instances of one daemon tracked */
 #define MB_MASTER_RELOADS 4 /* recent reloads named in the alert */
+/* `exim4 -bd` and `dovecot` fork the daemon and exit: that parent is no master. */
+#define MB_MASTER_MIN_AGE_NS (2 * NS_PER_SEC)
 
 struct mb_master_det;
 
@@ -35,7 +37,8 @@ void mb_master_feed_exit(struct mb_master_det *d, const struct mb_exit_event *e)
 
 /* A /proc scan: begin, one add per master found, end (vanished and new masters). */
 void mb_master_scan_begin(struct mb_master_det *d);
-void mb_master_scan_add(struct mb_master_det *d, int idx, uint32_t tgid);
+/* age_ns since its fork: a master younger than MB_MASTER_MIN_AGE_NS is not known yet. */
+void mb_master_scan_add(struct mb_master_det *d, int idx, uint32_t tgid, uint64_t age_ns);
 void mb_master_scan_end(struct mb_master_det *d, uint64_t now);
 
 /* 1 when a master of daemon idx is known alive, 0 when it was and is gone, -1 never seen. */

@@ -150,7 +150,8 @@ int mb_scan_masters(const struct mb_config *cfg, uint64_t now_ns, mb_scan_master
 			continue; /* a child of its own daemon */
 		v[i].master = 1;
 		if (on_master)
-			on_master(ctx, v[i].idx - 1, v[i].pid);
+			on_master(ctx, v[i].idx - 1, v[i].pid,
+				  now_ns > v[i].start_ns ? now_ns - v[i].start_ns : 0);
 	}
 	for (size_t i = 0; on_child && i < n; i++) {
 		const struct proc_ent *p = find(v, n, v[i].ppid);

@@ -7,7 +7,7 @@
 #include "config.h"
 
 /* idx is the daemon's 0-based index in the config. */
-typedef void (*mb_scan_master_fn)(void *ctx, int idx, uint32_t tgid);
+typedef void (*mb_scan_master_fn)(void *ctx, int idx, uint32_t tgid, uint64_t age_ns);
 /* A living child of a master of daemon idx, age_ns after its fork. */
 typedef void (*mb_scan_child_fn)(void *ctx, int idx, const char *comm, uint64_t age_ns);
 

@@ -43,9 +43,9 @@ static void scan(uint64_t now, uint32_t a, uint32_t b)
 {
 	mb_master_scan_begin(md);
 	if (a)
-		mb_master_scan_add(md, ex - 1, a);
+		mb_master_scan_add(md, ex - 1, a, 60 * NS_PER_SEC);
 	if (b)
-		mb_master_scan_add(md, ex - 1, b);
+		mb_master_scan_add(md, ex - 1, b, 60 * NS_PER_SEC);
 	mb_master_scan_end(md, now);
 }
 
@@ -123,6 +123,11 @@ static void test_vanished_and_strangers(void **state)
 	struct mb_exit_event e = master_exit(T0, 3333, 0);
 
 	(void)state;
+	/* A daemonizing parent (ms old) is not a master. */
+	mb_master_scan_begin(md);
+	mb_master_scan_add(md, ex - 1, 4444, 5 * NS_PER_MS);
+	mb_master_scan_end(md, T0 - 2 * NS_PER_SEC);
+	assert_int_equal(mb_master_up(md, ex - 1), -1);
 	scan(T0 - NS_PER_SEC, EXIM, 0);
 	/* exim4 -bt from a shell: never a known master. */
 	mb_master_feed_exit(md, &e);
@@ -133,8 +138,16 @@ static void test_vanished_and_strangers(void **state)
 	scan(T0 + 2 * NS_PER_SEC, 0, 0);
 	assert_int_equal(ncaught, 1);
 	assert_string_equal(sfield(&caught[0], "status"), "unknown");
+	assert_int_equal(caught[0].severity, MB_SEV_CRITICAL);
 	scan(T0 + 3 * NS_PER_SEC, 0, 0);
 	assert_int_equal(ncaught, 1);
+	/* Stopped as told (exit 0): a warning, not a crash. */
+	scan(T0 + 4 * NS_PER_SEC, 2500, 0);
+	e.pid = 2500;
+	mb_master_feed_exit(md, &e);
+	assert_int_equal(ncaught, 3); /* the resolution of the first, then this */
+	assert_int_equal(caught[2].severity, MB_SEV_WARNING);
+	assert_string_equal(sfield(&caught[2], "status"), "exit 0");
 }
 
 static void test_record_during_grace(void **state)
