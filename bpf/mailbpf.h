@@ -248,16 +248,24 @@ struct mb_near_val {
  */
 enum mb_exit_kind {
 	MB_EXIT_STARTUP_FAIL = 1, /* child of a master, failed at start-up */
-	MB_EXIT_CHILD_OK = 2, /* child of a master, exited 0 or lived (only when asked) */
-	MB_EXIT_MASTER = 3, /* a watched comm whose parent is not of its daemon */
+	MB_EXIT_CHILD_OK =
+		2, /* child of a master exited 0 (sent while its daemon's loop is open) */
+	MB_EXIT_MASTER = 3, /* a watched comm whose parent is not of its daemon, exit != 0 */
 };
 
 /* Per daemon (index + 1), filled by userspace next to the watch table. */
 struct mb_startup_cfg {
 	__u64 window_ns; /* 0 and no status bits: children of this daemon are not looked at */
 	__u64 status_mask[4]; /* exit statuses 0..255 that are start-up failures at any age */
-	__u32 ok_wanted; /* send MB_EXIT_CHILD_OK records too (an incident is open) */
+	__u32 ok_wanted; /* send MB_EXIT_CHILD_OK records too (a loop is open) */
 	__u32 pad;
+};
+
+/* The exit probe's per-exit globals, one cache line (bpf/proc.bpf.c). */
+struct mb_proc_hot {
+	__u64 bloom; /* bit mb_watch_hash(comm[0]) & 63 of every watched comm */
+	__u32 watch_gen; /* which watch_table copy is in use */
+	__u32 ok_any; /* some daemon's ok_wanted is set */
 };
 
 struct mb_exit_event {
@@ -299,5 +307,6 @@ _Static_assert(sizeof(struct mb_reload_state) == 40, "mb_reload_state size");
 _Static_assert(sizeof(struct mb_startup_cfg) == 48, "mb_startup_cfg size");
 _Static_assert(sizeof(struct mb_exit_event) == 88, "mb_exit_event size");
 _Static_assert(sizeof(struct mb_exit_key) == 32, "mb_exit_key size");
+_Static_assert(sizeof(struct mb_proc_hot) == 16, "mb_proc_hot size");
 
 #endif /* MAILBPF_H */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <bpf/libbpf.h>
 #include "daemon.h"
 #include "devices.h"
 #include "names.h"
@@ -103,8 +104,9 @@ static void scan_master_cb(void *ctx, int idx, uint32_t tgid, uint64_t age_ns)
 
 /*
  * Masters and their living children from /proc. Every interval, and every
- * second while a loop is failing or a master is gone: then the exit probe
- * also sends that daemon's healthy exits (a child exiting 0 resolves too).
+ * second while a loop is failing or a master is gone (a child that lives
+ * ends a loop; a new master ends a daemon_exited). While a loop is open the
+ * exit probe also sends that daemon's clean child exits.
  */
 void mb_daemon_scan(struct mb_daemon *d, uint64_t now)
 {
@@ -118,6 +120,7 @@ void mb_daemon_scan(struct mb_daemon *d, uint64_t now)
 	for (int i = 0; i < d->cfg.ndaemons; i++) {
 		int failing = mb_startup_failing(d->startup, i);
 
+		/* While a loop is open, a clean exit of its service's child ends it. */
 		mb_probes_want_ok(&d->probes, i, failing);
 		busy |= failing || mb_master_down(d->master, i);
 	}
@@ -283,6 +286,13 @@ void mb_daemon_collect(struct mb_daemon *d, uint64_t now)
 			d->m.daemons[i].last_collision_unix =
 				((int64_t)s->last_collision_ns + d->boot_to_wall_ns) / NS_PER_SEC;
 	}
+	/*
+	 * A key's first exit sends a record, which names the service; read
+	 * the records already in the ring first, so its count is not labelled
+	 * before its record is in.
+	 */
+	if (d->probes.rb)
+		ring_buffer__consume(d->probes.rb);
 	mb_delta_begin(&d->exit_d);
 	mb_probes_exit_counts(&d->probes, exit_count, d);
 	mb_topn_free(&d->m.service_failing);

@@ -116,13 +116,18 @@ static void emit(struct mb_master_det *d, const struct mb_alert *a)
 		d->sink.emit(d->sink.ctx, a);
 }
 
-/* code < 0: the status is not known (it left the scan without a record). */
+/*
+ * code < 0: it left the scan without a record. The exit probe sends every
+ * master exit with a non-zero status, so that is most likely a clean stop
+ * (exit 0): a warning, its status unknown.
+ */
 static void exited(struct mb_master_det *d, int idx, uint32_t tgid, int64_t code, uint64_t age_ns,
 		   uint64_t now)
 {
 	struct master_daemon *md = &d->d[idx];
 	uint64_t window = d->cfg.daemons[idx].chain_window_ms * NS_PER_MS;
-	char status[32] = "unknown", who[MB_MASTER_RELOADS * 48] = "", after[160] = "";
+	char status[32] = "not seen (no failure status)", who[MB_MASTER_RELOADS * 48] = "",
+	     after[160] = "";
 	char others[64] = "no other master: the daemon is down";
 	const struct mb_signal_event *last = NULL;
 	int nsend = 0;
@@ -134,7 +139,7 @@ static void exited(struct mb_master_det *d, int idx, uint32_t tgid, int64_t code
 	 * (systemctl stop): a warning. A failure status, a crash or an
 	 * unknown end is critical.
 	 */
-	int stopped = code == 0 || code == 2 || code == 15;
+	int stopped = code <= 0 || code == 2 || code == 15;
 
 	if (code >= 0)
 		mb_exit_status_str((uint32_t)code, status, sizeof(status));

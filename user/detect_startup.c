@@ -318,16 +318,14 @@ void mb_startup_feed_exit(struct mb_startup_det *d, const struct mb_exit_event *
 		failure(d, idx, e);
 		return;
 	}
-	if (e->kind != MB_EXIT_CHILD_OK)
+	if (e->kind != MB_EXIT_CHILD_OK || e->exit_code)
 		return;
+	/* A child that exec'd the service's program and exited 0 has started. */
 	for (int i = 0; i < d->n; i++) {
 		struct mb_startup_stats *s = &d->s[i];
 
 		if (s->failing && s->idx == idx && e->execd && same_comm(s->service, e->comm))
-			resolve(d, s,
-				e->exit_code ? "a child lived past the start-up window" :
-					       "a child exited 0",
-				e->hdr.ts_ns);
+			resolve(d, s, "a child exited 0", e->hdr.ts_ns);
 	}
 }
 

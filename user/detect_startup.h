@@ -6,7 +6,7 @@
  * Dovecot's master throttled the next one 2, 4, 8 ... 60 s later.
  *
  * Fed the exit probe's records (bpf/proc.bpf.c: start-up failures, and
- * healthy exits while asked for), failed execs for the pid join (a child
+ * clean child exits while a loop is open), failed execs for the pid join (a child
  * whose exec failed still has the master's comm: the exec record names
  * the program and the errno), and living children from the collector's
  * /proc scan. When a reload -> exec chain is open for the master, the loop
@@ -51,7 +51,7 @@ void mb_startup_free(struct mb_startup_det *d);
 /* A failed exec, remembered for the exit of the same process. */
 void mb_startup_feed_exec(struct mb_startup_det *d, const struct mb_exec_event *e);
 
-/* An exit record of a master's child (MB_EXIT_STARTUP_FAIL or MB_EXIT_CHILD_OK). */
+/* An exit record: MB_EXIT_STARTUP_FAIL, or MB_EXIT_CHILD_OK (ends a loop). */
 void mb_startup_feed_exit(struct mb_startup_det *d, const struct mb_exit_event *e);
 
 /* A child of daemon idx's master that is alive now, age_ns after its fork. */

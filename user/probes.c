@@ -195,7 +195,7 @@ static int fill_watch(struct mb_watch_slot (*table)[MB_WATCH_SLOTS], __u32 *gen,
 	return 0;
 }
 
-/* The exit probe's per-daemon start-up rules; ok_wanted is the daemon's to keep. */
+/* The exit probe's per-daemon start-up rules; ok_wanted is the collector's to set. */
 static void fill_startup(struct proc_bpf__bss *bss, const struct mb_config *cfg)
 {
 	for (int d = 0; d <= MB_WATCH_MAX; d++) {
@@ -217,16 +217,34 @@ int mb_probes_set_watch(struct mb_probes *p, const struct mb_config *cfg)
 	if (p->sig)
 		err = fill_watch(p->sig->bss->watch_table, &p->sig->bss->watch_gen, cfg);
 	if (!err && p->proc) {
-		fill_startup(p->proc->bss, cfg);
-		err = fill_watch(p->proc->bss->watch_table, &p->proc->bss->watch_gen, cfg);
+		struct proc_bpf__bss *bss = p->proc->bss;
+		__u64 bloom = 0;
+
+		fill_startup(bss, cfg);
+		/* The bloom covers both copies while the generation flips. */
+		for (int d = 0; d < cfg->ndaemons; d++)
+			for (int c = 0; c < cfg->daemons[d].ncomms; c++)
+				bloom |= 1ULL
+					 << (mb_watch_comm_hash(cfg->daemons[d].comms[c]) & 63);
+		__atomic_fetch_or(&bss->hot.bloom, bloom, __ATOMIC_RELEASE);
+		err = fill_watch(bss->watch_table, &bss->hot.watch_gen, cfg);
+		if (!err)
+			__atomic_store_n(&bss->hot.bloom, bloom, __ATOMIC_RELEASE);
 	}
 	return err;
 }
 
 void mb_probes_want_ok(struct mb_probes *p, int idx, int on)
 {
-	if (p->proc && idx >= 0 && idx < MB_WATCH_MAX)
-		p->proc->bss->startup_cfg[idx + 1].ok_wanted = !!on;
+	struct proc_bpf__bss *bss = p->proc ? p->proc->bss : NULL;
+	__u32 any = 0;
+
+	if (!bss || idx < 0 || idx >= MB_WATCH_MAX)
+		return;
+	bss->startup_cfg[idx + 1].ok_wanted = !!on;
+	for (int d = 1; d <= MB_WATCH_MAX; d++)
+		any |= bss->startup_cfg[d].ok_wanted;
+	__atomic_store_n(&bss->hot.ok_any, any, __ATOMIC_RELEASE);
 }
 
 /*

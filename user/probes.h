@@ -47,7 +47,7 @@ int mb_probes_set_watch(struct mb_probes *p, const struct mb_config *cfg);
 
 int mb_probes_poll(struct mb_probes *p, int timeout_ms);
 
-/* Ask the exit probe for healthy exits of daemon idx (0-based) too, or stop. */
+/* Ask the exit probe for clean exits of daemon idx's children (0-based) too, or stop. */
 void mb_probes_want_ok(struct mb_probes *p, int idx, int on);
 
 void mb_probes_drops(const struct mb_probes *p, uint64_t drops[MB_PROBE_MAX]);

@@ -137,8 +137,8 @@ static void test_vanished_and_strangers(void **state)
 	assert_int_equal(ncaught, 0);
 	scan(T0 + 2 * NS_PER_SEC, 0, 0);
 	assert_int_equal(ncaught, 1);
-	assert_string_equal(sfield(&caught[0], "status"), "unknown");
-	assert_int_equal(caught[0].severity, MB_SEV_CRITICAL);
+	assert_string_equal(sfield(&caught[0], "status"), "not seen (no failure status)");
+	assert_int_equal(caught[0].severity, MB_SEV_WARNING);
 	scan(T0 + 3 * NS_PER_SEC, 0, 0);
 	assert_int_equal(ncaught, 1);
 	/* Stopped as told (exit 0): a warning, not a crash. */

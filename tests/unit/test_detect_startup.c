@@ -262,18 +262,29 @@ static void test_loop_alone(void **state)
 	restart_fails(T0 + 6 * NS_PER_SEC, 6002);
 	assert_int_equal(count_alerts("service_startup_failing", -1), 1);
 	assert_int_equal(stats_of("imap-login")->count, 3);
-	/* A child that exec'd imap-login exits 0: the service starts again. */
-	{
-		struct mb_exit_event ok = child_exit(T0 + 9 * NS_PER_SEC, dv, 6003, 0, "imap-login",
-						     1, MB_EXIT_CHILD_OK);
-
-		mb_startup_feed_exit(su, &ok);
-	}
+	/* Not yet past the start-up window: not living yet. */
+	mb_startup_feed_alive(su, dv - 1, "imap-login", NS_PER_SEC, T0 + 8 * NS_PER_SEC);
+	assert_int_equal(count_alerts("service_startup_failing", MB_SEV_INFO), 0);
+	/* Another service's child lives: not this one. */
+	mb_startup_feed_alive(su, dv - 1, "pop3-login", 3 * NS_PER_SEC, T0 + 10 * NS_PER_SEC);
+	assert_int_equal(count_alerts("service_startup_failing", MB_SEV_INFO), 0);
+	mb_startup_feed_alive(su, dv - 1, "imap-login", 3 * NS_PER_SEC, T0 + 10 * NS_PER_SEC);
 	assert_int_equal(count_alerts("service_startup_failing", MB_SEV_INFO), 1);
 	a = find_alert("service_startup_failing", MB_SEV_INFO);
-	assert_string_equal(sfield(a, "resolved_by"), "a child exited 0");
+	assert_string_equal(sfield(a, "resolved_by"), "a child lived past the start-up window");
 	assert_int_equal(ifield(a, "count"), 3);
-	assert_int_equal(ifield(a, "outage_ms"), 8999);
+	assert_int_equal(ifield(a, "outage_ms"), 9999);
+	/* Again; this time a child that exec'd imap-login exits 0: started. */
+	restart_fails(T0 + 20 * NS_PER_SEC, 6004);
+	{
+		struct mb_exit_event ok = child_exit(T0 + 21 * NS_PER_SEC, dv, 6005, 0,
+						     "imap-login", 1, MB_EXIT_CHILD_OK);
+
+		ok.exit_code = 0;
+		mb_startup_feed_exit(su, &ok);
+	}
+	assert_int_equal(count_alerts("service_startup_failing", MB_SEV_INFO), 2);
+	assert_string_equal(sfield(&caught[ncaught - 1], "resolved_by"), "a child exited 0");
 }
 
 /* Postfix: exit 1 once may be a one-off; twice is a loop. Quiet resolves. */
