@@ -289,8 +289,12 @@ static int start_proc(struct mb_probes *p, const struct mb_probes_opts *o)
 		note("tracepoint sched:sched_process_exit not in this kernel, exit probe skipped");
 		return 0;
 	}
-	if (!load_proc(p, o, 1))
+	int err = load_proc(p, o, 1);
+
+	if (!err)
 		return 0;
+	note("exit probe: tp_btf/sched_process_exit not loadable here (%s), using the raw tracepoint",
+	     strerror(-err));
 	return load_proc(p, o, 0);
 }
 
