@@ -16,6 +16,9 @@
 #define MB_PATH_LEN 256
 #define MB_ANCESTORS 4
 #define MB_DETAIL_LEN 32
+/* An environment variable's name as sent: the string's first bytes, cut at
+ * '=' in userspace. argv strings are never sent (they can hold secrets). */
+#define MB_ENV_NAME_LEN 64
 
 /* Reload counts: a per-CPU array indexed watched * 64 + signal. */
 #define MB_SIG_SLOTS ((MB_WATCH_MAX + 1) * 64)
@@ -37,8 +40,8 @@ enum mb_event_type {
 	MB_EV_EXEC_FAIL = 1, /* execve/execveat returned an error */
 	MB_EV_EXEC_NEAR = 2, /* successful exec that used much of its limit */
 	MB_EV_SIGNAL = 3, /* reload-class signal generated */
-	MB_EV_FS_ERROR = 4, /* xfs buffer I/O error */
-	MB_EV_FS_SHUTDOWN = 5, /* xfs forced shutdown */
+	MB_EV_FS_ERROR = 4, /* xfs buffer I/O error, ext4 error */
+	MB_EV_FS_SHUTDOWN = 5, /* xfs or ext4 forced shutdown */
 	MB_EV_FS_CORRUPT = 6, /* xfs corruption / sick metadata */
 	MB_EV_BLOCK_ERROR = 7, /* block request completed with an error */
 	MB_EV_PROC_EXIT = 8, /* a watched master's child, or the master, exited */
@@ -52,8 +55,16 @@ enum mb_probe {
 	MB_PROBE_SIGNAL = 2,
 	MB_PROBE_XFS = 3,
 	MB_PROBE_BLOCK = 4,
-	MB_PROBE_PROC = 5, /* sched_process_exit */
+	MB_PROBE_EXT4 = 5,
+	MB_PROBE_PROC = 6, /* sched_process_exit */
 	MB_PROBE_MAX,
+};
+
+/* Which BPF task_work kfunc this kernel has (userspace finds it in BTF). */
+enum mb_task_work {
+	MB_TASK_WORK_NONE = 0,
+	MB_TASK_WORK_IMPL = 1, /* bpf_task_work_schedule_resume_impl (6.18) */
+	MB_TASK_WORK_PLAIN = 2, /* bpf_task_work_schedule_resume (implicit aux) */
 };
 
 /* signal_generate's result (include/trace/events/signal.h). */
@@ -79,12 +90,19 @@ enum mb_fs_source {
 	MB_FS_UNFIXED_CORRUPTION = 10,
 	MB_FS_BLOCK_RQ_ERROR = 11,
 	MB_FS_STAT_EIO = 12, /* userspace: the mount root answers EIO (any shutdown path) */
+	MB_FS_EXT4_ERROR = 13, /* detail: the kernel function, nr: its line */
+	MB_FS_EXT4_SHUTDOWN = 14, /* flags: EXT4_GOING_FLAGS_* */
+	MB_FS_AG_SICK = 15, /* xfs_ag_mark_sick, the name before 6.13 */
+	MB_FS_AG_CORRUPT = 16,
+	MB_FS_BLOCK_NOTSUPP = 17, /* counted only: an unsupported discard/write-zeroes */
+	MB_FS_MNT_SHUTDOWN = 18, /* userspace: mountinfo says "shutdown" (ext4) */
 };
 
 #define MB_EXEC_F_EXECVEAT (1U << 0) /* came from execveat */
 #define MB_EXEC_F_TRUNCATED (1U << 1) /* argv/env walk stopped early */
 #define MB_EXEC_F_OVER_STRLEN (1U << 2) /* one string > MAX_ARG_STRLEN */
 #define MB_EXEC_F_SIZES (1U << 3) /* sizes were measured */
+#define MB_EXEC_F_NEAR_STRLEN (1U << 4) /* near miss: one string close to MAX_ARG_STRLEN */
 
 struct mb_hdr {
 	__u32 type; /* enum mb_event_type */
@@ -124,6 +142,7 @@ struct mb_exec_event {
 	__u32 suppressed; /* same-key failures folded in since the last record */
 	__u32 pad;
 	char filename[MB_PATH_LEN];
+	char longest_name[MB_ENV_NAME_LEN]; /* longest is an env string: its start */
 };
 
 struct mb_signal_event {
@@ -153,7 +172,7 @@ struct mb_fs_event {
 	__u32 pid;
 	__u32 pad;
 	char comm[MB_COMM_LEN];
-	char detail[MB_DETAIL_LEN]; /* shutdown file name, block rwbs */
+	char detail[MB_DETAIL_LEN]; /* shutdown file name, ext4 function, block rwbs */
 };
 
 /* Kernel-side aggregates, read by userspace each interval: exact counts
@@ -235,9 +254,11 @@ struct mb_fs_key {
 
 /* Worst exec argument usage seen per program (near-miss gauge). */
 struct mb_near_val {
-	__u64 used; /* bytes: strings + pointers */
-	__u64 limit;
+	__u64 used; /* bytes: strings + pointers, or the longest string (by_strlen) */
+	__u64 limit; /* the total limit, or MAX_ARG_STRLEN (by_strlen) */
 	__u64 count; /* execs above the warning share */
+	__u32 by_strlen; /* the worst share was one string against MAX_ARG_STRLEN */
+	__u32 pad;
 };
 
 /*
@@ -294,12 +315,12 @@ struct mb_exit_key {
 
 _Static_assert(sizeof(struct mb_hdr) == 16, "mb_hdr size");
 _Static_assert(sizeof(struct mb_task) == 120, "mb_task size");
-_Static_assert(sizeof(struct mb_exec_event) == 464, "mb_exec_event size");
+_Static_assert(sizeof(struct mb_exec_event) == 528, "mb_exec_event size");
 _Static_assert(sizeof(struct mb_signal_event) == 184, "mb_signal_event size");
 _Static_assert(sizeof(struct mb_fs_event) == 112, "mb_fs_event size");
 _Static_assert(sizeof(struct mb_exec_key) == 24, "mb_exec_key size");
 _Static_assert(sizeof(struct mb_rate_val) == 24, "mb_rate_val size");
-_Static_assert(sizeof(struct mb_near_val) == 24, "mb_near_val size");
+_Static_assert(sizeof(struct mb_near_val) == 32, "mb_near_val size");
 _Static_assert(sizeof(struct mb_watch) == 24, "mb_watch size");
 _Static_assert(sizeof(struct mb_watch_slot) == 40, "mb_watch_slot size");
 _Static_assert(MB_WATCH_SLOTS == 256, "mb_watch_hash() returns 8 bits");

@@ -283,7 +283,7 @@ static void close_incident(struct mb_chain_det *c, int idx, uint64_t now, const 
 	uint64_t out =
 		cd->st.loop_count && now > cd->st.loop_first_ns ? now - cd->st.loop_first_ns : 0;
 	char errs[MB_FIELD_LEN], progs[MB_FIELD_LEN], svcs[MB_FIELD_LEN], sts[MB_FIELD_LEN];
-	char loop[MB_FIELD_LEN * 2] = "", quiet[48] = "";
+	char loop[MB_FIELD_LEN * 2 + 96] = "", quiet[48] = "";
 	struct mb_alert a;
 
 	flush_held(c, cd);

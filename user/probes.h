@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include "../bpf/mailbpf.h"
 #include "config.h"
+#include "kfeatures.h"
 
 typedef int (*mb_event_fn)(void *ctx, void *data, size_t size);
 
@@ -19,10 +20,30 @@ struct mb_probes_opts {
 	uint64_t fs_emit_gap_ns;
 	uint64_t exit_emit_gap_ns; /* 0: every exit around a master gets a record */
 	uint32_t near_permille;
-	int exec_probe; /* enum mb_exec_probe; mm falls back to syscall */
+	int exec_probe; /* enum mb_exec_probe; auto takes the best that loads */
 	uint32_t ringbuf_bytes; /* shared by all families, power of 2 */
 	mb_event_fn on_event;
 	void *ctx;
+};
+
+/* One BPF program's fate on this kernel (the fs family lists each of its). */
+enum mb_prog_state {
+	MB_PROG_WANTED = 0, /* before load */
+	MB_PROG_ATTACHED,
+	MB_PROG_NO_TRACEPOINT,
+	MB_PROG_LOAD_FAILED,
+	MB_PROG_ATTACH_FAILED,
+	MB_PROG_UNUSED, /* an alternative stands in for it, or it for a missing one */
+};
+
+#define MB_MAX_PROGS 32
+
+struct mb_prog_status {
+	char name[40]; /* the program, named for its tracepoint */
+	char cat[16]; /* tracepoint category: xfs, ext4, block */
+	int probe; /* enum mb_probe */
+	int state; /* enum mb_prog_state */
+	int err; /* negative errno of a failed load or attach */
 };
 
 struct mb_probes {
@@ -35,8 +56,15 @@ struct mb_probes {
 	const char *tracefs; /* where classic tracepoints are listed, NULL if nowhere */
 	int attached[MB_PROBE_MAX];
 	int exec_probe; /* enum mb_exec_probe actually in use */
+	struct mb_features feat; /* what this kernel has, probed at start */
+	char exec_why[MB_EXEC_PROBE_MAX][160]; /* why a better exec tier is not in use */
 	uint64_t attach_ns; /* open to attached, for `run` and the bench */
+	int nprogs;
+	struct mb_prog_status progs[MB_MAX_PROGS];
 };
+
+/* "attached", "no tracepoint in this kernel", ... */
+const char *mb_prog_state_name(int state);
 
 /* open -> set rodata and sizes -> load -> attach. Negative errno on failure. */
 int mb_probes_start(struct mb_probes *p, const struct mb_probes_opts *o);
@@ -46,6 +74,15 @@ void mb_probes_stop(struct mb_probes *p);
 int mb_probes_set_watch(struct mb_probes *p, const struct mb_config *cfg);
 
 int mb_probes_poll(struct mb_probes *p, int timeout_ms);
+
+/* The exec tier in use and, in parentheses, why no better one. */
+const char *mb_probes_exec_desc(const struct mb_probes *p, char *buf, size_t len);
+
+/* Between probes.c and probes_fs.c. */
+struct bpf_map;
+int mb_tp_exists(const struct mb_probes *p, const char *cat, const char *name);
+int mb_use_ring(struct mb_probes *p, struct bpf_map *events, const struct mb_probes_opts *o);
+int mb_probes_start_fs(struct mb_probes *p, const struct mb_probes_opts *o);
 
 /* Ask the exit probe for clean exits of daemon idx's children (0-based) too, or stop. */
 void mb_probes_want_ok(struct mb_probes *p, int idx, int on);

@@ -28,7 +28,7 @@ struct proc_ent {
 /* "PID (COMM) S PPID ..." with the start time (clock ticks) as field 22. */
 static int read_stat(int dirfd, const char *name, struct proc_ent *e, long hz)
 {
-	char path[64], buf[1024], *lp, *rp, *p;
+	char path[sizeof(((struct dirent *)0)->d_name) + 8], buf[1024], *lp, *rp, *p;
 	unsigned long long start = 0;
 	int fd, n, field;
 
@@ -71,7 +71,7 @@ static int read_stat(int dirfd, const char *name, struct proc_ent *e, long hz)
 
 static int exe_is(int dirfd, const char *name, const struct stat *want)
 {
-	char path[64];
+	char path[sizeof(((struct dirent *)0)->d_name) + 8];
 	struct stat st;
 
 	snprintf(path, sizeof(path), "%s/exe", name);
