@@ -309,7 +309,7 @@ static const char *const exec_probe_names[MB_EXEC_PROBE_MAX] = {
 const char *mb_exec_probe_name(int probe)
 {
 	return probe > 0 && probe < MB_EXEC_PROBE_MAX ? exec_probe_names[probe] :
-							  exec_probe_names[0];
+							exec_probe_names[0];
 }
 
 int mb_config_parse_exec_probe(const char *v, int *out)

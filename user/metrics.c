@@ -12,9 +12,13 @@
 #include "names.h"
 
 static const char *const incident_names[MB_INC_MAX] = {
-	"reload_collision", "reload_storm", "reload_exec_chain",  "exec_e2big",	 "exec_failure",
-	"exec_near_miss",   "fs_io_error",  "fs_corruption",	  "fs_shutdown", "block_io_error",
-	"fs_error",	    "fs_readonly",  "fs_recorded_errors", "service_startup_failing",
+	"reload_collision",   "reload_storm",
+	"reload_exec_chain",  "exec_e2big",
+	"exec_failure",	      "exec_near_miss",
+	"fs_io_error",	      "fs_corruption",
+	"fs_shutdown",	      "block_io_error",
+	"fs_error",	      "fs_readonly",
+	"fs_recorded_errors", "service_startup_failing",
 	"daemon_exited",
 };
 
@@ -31,10 +35,10 @@ const char *mb_probe_name(int probe)
 
 int mb_metrics_init(struct mb_metrics *m, const struct mb_config *cfg)
 {
-	struct mb_topn *t[] = { &m->exec_failures, &m->headroom_ppm, &m->reloads,
-				&m->fs_io,	   &m->fs_corrupt,   &m->block_io,
-				&m->shutdown,	   &m->fs_errors,    &m->readonly,
-				&m->recorded,	   &m->block_notsupp, &m->startup_failures,
+	struct mb_topn *t[] = { &m->exec_failures,  &m->headroom_ppm,  &m->reloads,
+				&m->fs_io,	    &m->fs_corrupt,    &m->block_io,
+				&m->shutdown,	    &m->fs_errors,     &m->readonly,
+				&m->recorded,	    &m->block_notsupp, &m->startup_failures,
 				&m->service_failing };
 	int err = 0;
 
@@ -270,8 +274,9 @@ int mb_metrics_render(const struct mb_metrics *m, struct mb_prom *p, double now_
 				       m->progs[i].state == MB_PROG_ATTACHED);
 	}
 	labels[0] = "mode";
-	mb_prom_family(p, "mailbpf_exec_probe_info", "gauge",
-		       "1 for the exec probe tier in use: fexit, mm or syscall (see mailbpf check for why).");
+	mb_prom_family(
+		p, "mailbpf_exec_probe_info", "gauge",
+		"1 for the exec probe tier in use: fexit, mm or syscall (see mailbpf check for why).");
 	for (int i = MB_EXEC_PROBE_FEXIT; i < MB_EXEC_PROBE_MAX; i++) {
 		labels[1] = mb_exec_probe_name(i);
 		mb_prom_sample(p, "mailbpf_exec_probe_info", labels, m->exec_probe == i);

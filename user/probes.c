@@ -141,8 +141,8 @@ static int load_exec(struct mb_probes *p, const struct mb_probes_opts *o, int mo
 	p->exec_probe = mode;
 	p->ring_fd = bpf_map__fd(s->maps.events);
 	p->attached[MB_PROBE_EXEC] = mode == MB_EXEC_PROBE_FEXIT ? !!s->links.exec_fexit_execve :
-				     mode == MB_EXEC_PROBE_MM	  ? !!s->links.exec_mm_gone :
-								    !!s->links.exec_exit_execve;
+				     mode == MB_EXEC_PROBE_MM	 ? !!s->links.exec_mm_gone :
+								   !!s->links.exec_exit_execve;
 	p->attached[MB_PROBE_EXEC_NEAR] = !!s->links.exec_near;
 	return 0;
 fail:
@@ -180,8 +180,7 @@ static int try_exec(struct mb_probes *p, const struct mb_probes_opts *o, int mod
 	mb_libbpf_log_clear();
 	err = load_exec(p, o, mode, near);
 	if (err && near) {
-		snprintf(p->exec_why[mode], sizeof(p->exec_why[mode]), "%s",
-			 mb_libbpf_log_last());
+		snprintf(p->exec_why[mode], sizeof(p->exec_why[mode]), "%s", mb_libbpf_log_last());
 		if (!load_exec(p, o, mode, 0)) {
 			note("exec near-miss probe left out: %s", p->exec_why[mode]);
 			p->exec_why[mode][0] = 0;
