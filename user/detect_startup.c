@@ -223,6 +223,14 @@ static void raise_alert(struct mb_startup_det *d, struct mb_startup_stats *s, co
 	emit(d, &a);
 }
 
+static int chain_still_failing(const struct mb_startup_det *d, int idx)
+{
+	for (int i = 0; i < d->n; i++)
+		if (d->s[i].idx == idx && d->s[i].failing && d->s[i].in_chain)
+			return 1;
+	return 0;
+}
+
 static void resolve(struct mb_startup_det *d, struct mb_startup_stats *s, const char *how,
 		    uint64_t now)
 {
@@ -231,7 +239,8 @@ static void resolve(struct mb_startup_det *d, struct mb_startup_stats *s, const 
 	struct mb_alert a;
 
 	s->failing = 0;
-	if (s->in_chain && d->chain)
+	/* The chain ends once none of its services is failing any more. */
+	if (s->in_chain && d->chain && !chain_still_failing(d, s->idx))
 		mb_chain_feed_alive(d->chain, s->idx, now);
 	if (!s->alerted)
 		return;
@@ -293,15 +302,18 @@ static void failure(struct mb_startup_det *d, int idx, const struct mb_exit_even
 	mb_startup_action(dc->flavor, s->count, action, sizeof(action), &loop.throttle_s);
 	loop.count = 1 + (uint64_t)e->suppressed;
 	loop.err = s->err;
-	if (!s->alerted && d->chain && mb_chain_feed_exit(d->chain, idx, e, &loop)) {
-		s->in_chain = 1;
-		return;
+	if (!s->alerted && d->chain) {
+		if (mb_chain_feed_exit(d->chain, idx, e, &loop)) {
+			s->in_chain = 1;
+			return;
+		}
+		s->in_chain = 0; /* no incident (any more) to be part of */
 	}
 	/*
 	 * One failure may be a one-off; a failed exec (84, or an exec failure
 	 * seen for this pid) repeats at every restart: alert at once.
 	 */
-	if (!s->alerted && !s->in_chain &&
+	if (!s->alerted &&
 	    (s->count >= 2 || j || (dc->flavor == MB_FLAVOR_DOVECOT && (e->exit_code >> 8) == 84)))
 		raise_alert(d, s, j ? j->filename : NULL, now);
 }

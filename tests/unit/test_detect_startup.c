@@ -243,6 +243,54 @@ static void test_hold_timeout(void **state)
 	assert_string_equal(sfield(&caught[0], "program"), "imap-login");
 }
 
+/* Two services fail after the reload: the chain ends when both live. */
+static void test_chain_two_services(void **state)
+{
+	struct mb_signal_event cron = sighup(T0, 10, "sh");
+	const struct mb_chain_stats *st = mb_chain_stats(chain, dv - 1);
+	struct mb_exec_event x = e2big(T0 + 10 * NS_PER_MS, 4000);
+	struct mb_exit_event e;
+
+	(void)state;
+	mb_chain_feed_reload(chain, dv - 1, &cron);
+	restart_fails(T0 + 10 * NS_PER_MS, 4000);
+	strcpy(x.filename, "/usr/lib/dovecot/log");
+	x.task.pid = x.task.tgid = 4001;
+	x.hdr.ts_ns = T0 + 11 * NS_PER_MS;
+	mb_chain_feed_exec(chain, &x);
+	mb_startup_feed_exec(su, &x);
+	e = child_exit(T0 + 12 * NS_PER_MS, dv, 4001, 84 << 8, "dovecot", 0, MB_EXIT_STARTUP_FAIL);
+	mb_startup_feed_exit(su, &e);
+	assert_int_equal(st->loop_count, 2);
+	assert_int_equal(count_alerts("reload_exec_chain", MB_SEV_CRITICAL), 1);
+	mb_startup_feed_alive(su, dv - 1, "log", 3 * NS_PER_SEC, T0 + 4 * NS_PER_SEC);
+	assert_int_equal(stats_of("log")->failing, 0);
+	assert_int_equal(st->active, 1);
+	mb_startup_feed_alive(su, dv - 1, "imap-login", 3 * NS_PER_SEC, T0 + 5 * NS_PER_SEC);
+	assert_int_equal(st->active, 0);
+	assert_int_equal(count_alerts("reload_exec_chain", MB_SEV_INFO), 1);
+	assert_string_equal(sfield(find_alert("reload_exec_chain", MB_SEV_INFO), "services"),
+			    "imap-login,log");
+	assert_int_equal(count_alerts("service_startup_failing", -1), 0);
+}
+
+/* The chain closes quiet while the loop goes on: the loop then alerts on its own. */
+static void test_loop_outlives_chain(void **state)
+{
+	struct mb_signal_event cron = sighup(T0, 10, "sh");
+
+	(void)state;
+	mb_chain_feed_reload(chain, dv - 1, &cron);
+	restart_fails(T0 + 10 * NS_PER_MS, 4100);
+	assert_int_equal(count_alerts("reload_exec_chain", MB_SEV_CRITICAL), 1);
+	mb_chain_tick(chain, T0 + 125 * NS_PER_SEC);
+	assert_int_equal(count_alerts("reload_exec_chain", MB_SEV_INFO), 1);
+	restart_fails(T0 + 150 * NS_PER_SEC, 4101);
+	assert_int_equal(count_alerts("service_startup_failing", MB_SEV_CRITICAL), 1);
+	assert_int_equal(ifield(find_alert("service_startup_failing", MB_SEV_CRITICAL), "count"),
+			 2);
+}
+
 /* Without a reload: the loop is an incident of its own. */
 static void test_loop_alone(void **state)
 {
@@ -357,6 +405,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_seed_sequence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hold_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chain_two_services, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_loop_outlives_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loop_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_postfix_and_quiet, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_signal_and_join, setup, teardown),
