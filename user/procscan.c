@@ -69,14 +69,53 @@ static int read_stat(int dirfd, const char *name, struct proc_ent *e, long hz)
 	return 0;
 }
 
-static int exe_is(int dirfd, const char *name, const struct stat *want)
+/* argv[0] of the process is path, and its real uid is root. */
+static int argv0_root_is(int dirfd, const char *name, const char *path)
 {
-	char path[sizeof(((struct dirent *)0)->d_name) + 8];
+	char p[sizeof(((struct dirent *)0)->d_name) + 8], buf[MB_PATH_LEN + 1], st[512], *uid;
+	int fd, n;
+
+	snprintf(p, sizeof(p), "%s/cmdline", name);
+	fd = openat(dirfd, p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = (int)read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (strcmp(buf, path))
+		return 0;
+	snprintf(p, sizeof(p), "%s/status", name);
+	fd = openat(dirfd, p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = (int)read(fd, st, sizeof(st) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	st[n] = '\0';
+	uid = strstr(st, "\nUid:\t");
+	return uid && !strncmp(uid + 6, "0\t", 2);
+}
+
+/*
+ * Is the process running the configured binary? Its exe's inode when
+ * /proc/PID/exe is readable. Once the collector has dropped its
+ * capabilities, a daemon that changed credentials (Postfix's master: not
+ * dumpable) hides its exe (ptrace access mode): then argv[0] must be the
+ * configured path (how postfix-script and the systemd unit start it) and
+ * the process root's, which no local user can fake.
+ */
+static int exe_is(int dirfd, const char *name, const struct stat *want, const char *path)
+{
+	char p[sizeof(((struct dirent *)0)->d_name) + 8];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "%s/exe", name);
-	return !fstatat(dirfd, path, &st, 0) && st.st_dev == want->st_dev &&
-	       st.st_ino == want->st_ino;
+	snprintf(p, sizeof(p), "%s/exe", name);
+	if (!fstatat(dirfd, p, &st, 0))
+		return st.st_dev == want->st_dev && st.st_ino == want->st_ino;
+	return (errno == EACCES || errno == EPERM) && argv0_root_is(dirfd, name, path);
 }
 
 static int by_pid(const void *a, const void *b)
@@ -123,7 +162,8 @@ int mb_scan_masters(const struct mb_config *cfg, uint64_t now_ns, mb_scan_master
 		idx = mb_config_daemon_for_comm(cfg, e.comm);
 		/* Not installed (exe absent): its comm matches nothing. */
 		if (idx && have_exe[idx - 1] &&
-		    (have_exe[idx - 1] < 0 || !exe_is(dirfd(dir), de->d_name, &exe[idx - 1])))
+		    (have_exe[idx - 1] < 0 ||
+		     !exe_is(dirfd(dir), de->d_name, &exe[idx - 1], cfg->daemons[idx - 1].exe)))
 			idx = 0;
 		e.idx = idx;
 		if (n == cap) {
