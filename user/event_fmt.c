@@ -302,8 +302,11 @@ static void exit_fields(struct line *l, const struct mb_fmt *f, const struct mb_
 	    e->kind < sizeof(exit_kinds) / sizeof(exit_kinds[0]) && exit_kinds[e->kind] ?
 		    exit_kinds[e->kind] :
 		    "unknown");
-	mb_exit_status_str(e->exit_code, status, sizeof(status));
+	/* "84" or "SIGSEGV", as the metric's label: one word on a terminal line. */
+	mb_exit_status_label(e->exit_code, status, sizeof(status));
 	str(l, "status", status);
+	if (e->exit_code & 0x80)
+		num(l, "core", 1);
 	if (e->watched && f->cfg && e->watched <= (uint32_t)f->cfg->ndaemons)
 		str(l, "daemon", f->cfg->daemons[e->watched - 1].name);
 	num(l, "age_ms", (int64_t)(e->age_ns / 1000000));

@@ -196,7 +196,7 @@ check "textfile: startup failures == the $n84 Dovecot logged (got $(num "$m"))" 
 	wait_for 6 eval '[ "$(num "$m")" -eq "$(logged_84 | wc -l)" ]'
 missing=
 for p in $(logged_84); do
-	trace_lines "\"pid\":$p," '"status":"exit 84"' '"kind":"startup_failure"' >/dev/null || missing="$missing $p"
+	trace_lines "\"pid\":$p," '"status":"84"' '"kind":"startup_failure"' >/dev/null || missing="$missing $p"
 done
 check "trace: every child Dovecot reaped with 84 is a proc_exit record (${n84} pids)" \
 	test -z "$missing"
