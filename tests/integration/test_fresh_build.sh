@@ -72,8 +72,9 @@ check "make run: SIGTERM stops it cleanly" grep -q '^mailbpf: stopping' "$TMP/ru
 # (Alert lines are JSON: host-wide events of other tests may name errors.)
 check "make run: no error" bash -c "! grep -v '^{' '$TMP/run.log' | grep -qiE 'error|\\*\\*\\*|libbpf:'"
 prom=$r/src/.output/run/mailbpf.prom
+# Six: what attached here before the exit probe, and the exit probe (proc).
 check "make run wrote its textfile with every probe attached" \
-	test "$(grep -c '^mailbpf_probe_attached{probe="[a-z_]*"} 1$' "$prom" 2>/dev/null)" -eq 5
+	test "$(grep -c '^mailbpf_probe_attached{probe="[a-z_]*"} 1$' "$prom" 2>/dev/null)" -eq 6
 
 # --- 2. a root that runs Postfix ------------------------------------------------
 if ! r=$(new_root postfix make postfix mailutils-imap4d 2>"$TMP/postfix-root.err"); then
