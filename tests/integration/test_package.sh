@@ -98,7 +98,10 @@ in_root "$r" mailbpf check >"$TMP/check.out" 2>&1
 rc=$?
 sed 's/^/#   /' "$TMP/check.out"
 check "mailbpf check runs in the root (no FAIL, exit $rc)" test $rc -eq 0
-check "mailbpf check attached every probe" test "$(grep -c '^OK    probe .*: attached' "$TMP/check.out")" -eq 5
+# Every family line check prints says attached, however many families there are.
+check "mailbpf check attached every probe" eval \
+	'test "$(grep -c "^OK    probe [a-z_0-9]*: attached$" "$TMP/check.out")" -ge 6 &&
+	! grep -Eq "^(WARN|FAIL) +probe [a-z_0-9]*: " "$TMP/check.out"' 
 
 in_root "$r" dpkg -L mailbpf >"$TMP/files"
 for f in /usr/sbin/mailbpf /lib/systemd/system/mailbpf.service /usr/share/man/man8/mailbpf.8.gz \
