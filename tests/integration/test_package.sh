@@ -101,7 +101,7 @@ check "mailbpf check runs in the root (no FAIL, exit $rc)" test $rc -eq 0
 # Every family line check prints says attached, however many families there are.
 check "mailbpf check attached every probe" eval \
 	'test "$(grep -c "^OK    probe [a-z_0-9]*: attached$" "$TMP/check.out")" -ge 6 &&
-	! grep -Eq "^(WARN|FAIL) +probe [a-z_0-9]*: " "$TMP/check.out"' 
+	! grep -Eq "^(WARN|FAIL) +probe [a-z_0-9]*: " "$TMP/check.out"'
 
 in_root "$r" dpkg -L mailbpf >"$TMP/files"
 for f in /usr/sbin/mailbpf /lib/systemd/system/mailbpf.service /usr/share/man/man8/mailbpf.8.gz \

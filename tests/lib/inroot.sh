@@ -30,10 +30,12 @@ drop_root() {
 }
 
 # in_root DIR COMMAND...: run COMMAND in the root with a clean environment.
+# Under a lock on the shared apt archive: apt in two roots at once (another
+# suite's run on this machine) would fail on its lock instead of waiting.
 in_root() {
 	local dir=$1
 	shift
-	chroot "$dir" env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+	flock "$ROOTS_CACHE/.apt-archives.lock" chroot "$dir" env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 		HOME=/root LANG=C.UTF-8 TERM=dumb DEBIAN_FRONTEND=noninteractive "$@"
 }
 
