@@ -225,6 +225,15 @@ int cmd_check(int argc, char **argv)
 							  "FAIL",
 				     "probe %s: %s", mb_probe_name(i),
 				     probes.attached[i] ? "attached" : "not attached");
+			/* Programs left out alone: the family runs without them. */
+			for (int i = 0; i < probes.nprogs; i++) {
+				const struct mb_prog_status *st = &probes.progs[i];
+
+				if (st->state != MB_PROG_ATTACHED && st->state != MB_PROG_UNUSED)
+					line(&t, "WARN", "probe %s: %s left out: %s",
+					     mb_probe_name(st->probe), st->name,
+					     mb_prog_state_name(st->state));
+			}
 			/* The syscall tier slows every syscall down: worth a look. */
 			line(&t,
 			     !probes.exec ? "FAIL" :
