@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# shellcheck shell=bash
 # Clean Debian 12 roots for an integration suite (source after lib.sh).
 #
 # A root comes from tests/lib/debroot.sh (the cached minbase tarball) under
@@ -23,7 +24,7 @@ drop_root() {
 		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
 	done
 	if [ -n "$(mounts_under "$dir")" ]; then
-		echo "# inroot: still mounted under $dir, not removing it:" $(mounts_under "$dir") >&2
+		echo "# inroot: still mounted under $dir, not removing it: $(mounts_under "$dir" | tr '\n' ' ')" >&2
 		return 1
 	fi
 	rm -rf --one-file-system "$dir"
