@@ -206,7 +206,7 @@ static __always_inline void on_exit(struct task_struct *task, int direct)
 			__builtin_memcpy(pcomm, parent->comm, sizeof(pcomm));
 		else
 			BPF_CORE_READ_INTO(&pcomm, parent, comm);
-		/* A clean exit of a child (parent of its daemon) is neither. */
+		/* Its parent is of a watched daemon: a child (stopped by a signal), no master. */
 		if (maybe_watched(bloom, pcomm) && mb_watch_lookup(watch_table, gen, pcomm))
 			return;
 		/* The whole process, not one of its threads. */
@@ -216,8 +216,8 @@ static __always_inline void on_exit(struct task_struct *task, int direct)
 			return;
 		now = bpf_ktime_get_boot_ns();
 		age = bpf_ktime_get_ns() - LD(direct, task, start_time);
-		send(task, parent, w->idx, MB_EXIT_MASTER, LD(direct, task, exit_code), age, 1,
-		     comm, pcomm, now, direct);
+		/* Its mm is gone: userspace takes only masters it knows (by tgid). */
+		send(task, parent, w->idx, MB_EXIT_MASTER, code, age, 1, comm, pcomm, now, direct);
 		return;
 	}
 	if (w->idx > MB_WATCH_MAX)

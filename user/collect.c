@@ -90,12 +90,12 @@ struct scan_ctx {
 	uint64_t now;
 };
 
-static void scan_child(void *ctx, int idx, const char *comm, uint64_t age_ns)
+static void scan_child(void *ctx, int idx, uint32_t ppid, const char *comm, uint64_t age_ns)
 {
 	struct scan_ctx *s = ctx;
 
 	if (mb_startup_failing(s->d->startup, idx))
-		mb_startup_feed_alive(s->d->startup, idx, comm, age_ns, s->now);
+		mb_startup_feed_alive(s->d->startup, idx, ppid, comm, age_ns, s->now);
 }
 
 static void scan_master_cb(void *ctx, int idx, uint32_t tgid, uint64_t age_ns)

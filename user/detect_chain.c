@@ -373,11 +373,12 @@ int mb_chain_feed_exit(struct mb_chain_det *c, int idx, const struct mb_exit_eve
 	return 1;
 }
 
-void mb_chain_feed_alive(struct mb_chain_det *c, int idx, uint64_t now)
+void mb_chain_feed_alive(struct mb_chain_det *c, int idx, uint32_t tgid, uint64_t now)
 {
 	if (!c || idx < 0 || idx >= c->cfg.ndaemons)
 		return;
-	if (c->d[idx].st.active && c->d[idx].st.loop_count)
+	/* Another master of the same daemon (a second instance) is not this incident's. */
+	if (c->d[idx].st.active && c->d[idx].st.loop_count && c->d[idx].inc.target_tgid == tgid)
 		close_incident(c, idx, now, "a child lives again");
 }
 

@@ -71,8 +71,8 @@ void mb_chain_set_hold(struct mb_chain_det *c, uint64_t hold_ns);
 int mb_chain_feed_exit(struct mb_chain_det *c, int idx, const struct mb_exit_event *e,
 		       const struct mb_chain_loop *l);
 
-/* A child of daemon idx's master now lives: an incident with a loop resolves. */
-void mb_chain_feed_alive(struct mb_chain_det *c, int idx, uint64_t now);
+/* A child of daemon idx's master (tgid) now lives: its incident with a loop resolves. */
+void mb_chain_feed_alive(struct mb_chain_det *c, int idx, uint32_t tgid, uint64_t now);
 
 /* Close incidents with no failure for chain_window_ms. */
 void mb_chain_tick(struct mb_chain_det *c, uint64_t now_ns);

@@ -151,14 +151,14 @@ static const struct joined *joined_for(const struct mb_startup_det *d, uint32_t 
 	return NULL;
 }
 
-static struct mb_startup_stats *find(struct mb_startup_det *d, int idx, const char *service,
-				     int create)
+static struct mb_startup_stats *find(struct mb_startup_det *d, int idx, uint32_t master,
+				     const char *service, int create)
 {
 	struct mb_startup_stats *s, *victim = NULL;
 
 	for (int i = 0; i < d->n; i++) {
 		s = &d->s[i];
-		if (s->idx == idx && !strcmp(s->service, service))
+		if (s->idx == idx && s->master_tgid == master && !strcmp(s->service, service))
 			return s;
 		if (!s->failing && (!victim || s->last_ns < victim->last_ns))
 			victim = s;
@@ -173,6 +173,7 @@ static struct mb_startup_stats *find(struct mb_startup_det *d, int idx, const ch
 		return NULL;
 	memset(s, 0, sizeof(*s));
 	s->idx = idx;
+	s->master_tgid = master;
 	snprintf(s->service, sizeof(s->service), "%s", service);
 	return s;
 }
@@ -223,10 +224,11 @@ static void raise_alert(struct mb_startup_det *d, struct mb_startup_stats *s, co
 	emit(d, &a);
 }
 
-static int chain_still_failing(const struct mb_startup_det *d, int idx)
+static int chain_still_failing(const struct mb_startup_det *d, int idx, uint32_t master)
 {
 	for (int i = 0; i < d->n; i++)
-		if (d->s[i].idx == idx && d->s[i].failing && d->s[i].in_chain)
+		if (d->s[i].idx == idx && d->s[i].failing && d->s[i].in_chain &&
+		    d->s[i].master_tgid == master)
 			return 1;
 	return 0;
 }
@@ -240,8 +242,8 @@ static void resolve(struct mb_startup_det *d, struct mb_startup_stats *s, const 
 
 	s->failing = 0;
 	/* The chain ends once none of its services is failing any more. */
-	if (s->in_chain && d->chain && !chain_still_failing(d, s->idx))
-		mb_chain_feed_alive(d->chain, s->idx, now);
+	if (s->in_chain && d->chain && !chain_still_failing(d, s->idx, s->master_tgid))
+		mb_chain_feed_alive(d->chain, s->idx, s->master_tgid, now);
 	if (!s->alerted)
 		return;
 	mb_alert_init(&a, now, MB_SEV_INFO, "service_startup_failing");
@@ -278,7 +280,7 @@ static void failure(struct mb_startup_det *d, int idx, const struct mb_exit_even
 		snprintf(service, sizeof(service), "%s", mb_basename(j->filename));
 	else
 		mb_copy_fixed(service, sizeof(service), e->comm, MB_COMM_LEN);
-	s = find(d, idx, service, 1);
+	s = find(d, idx, e->ppid, service, 1);
 	if (!s)
 		return;
 	s->named = e->execd || (j && j->filename[0]);
@@ -292,7 +294,6 @@ static void failure(struct mb_startup_det *d, int idx, const struct mb_exit_even
 	s->count += 1 + (uint64_t)e->suppressed;
 	s->last_ns = now;
 	s->last_code = e->exit_code;
-	s->master_tgid = e->ppid;
 	mb_copy_fixed(s->kcomm, sizeof(s->kcomm), e->comm, MB_COMM_LEN);
 	if (j)
 		s->err = j->err;
@@ -336,13 +337,14 @@ void mb_startup_feed_exit(struct mb_startup_det *d, const struct mb_exit_event *
 	for (int i = 0; i < d->n; i++) {
 		struct mb_startup_stats *s = &d->s[i];
 
-		if (s->failing && s->idx == idx && e->execd && same_comm(s->service, e->comm))
+		if (s->failing && s->idx == idx && s->master_tgid == e->ppid && e->execd &&
+		    same_comm(s->service, e->comm))
 			resolve(d, s, "a child exited 0", e->hdr.ts_ns);
 	}
 }
 
-void mb_startup_feed_alive(struct mb_startup_det *d, int idx, const char *comm, uint64_t age_ns,
-			   uint64_t now)
+void mb_startup_feed_alive(struct mb_startup_det *d, int idx, uint32_t ppid, const char *comm,
+			   uint64_t age_ns, uint64_t now)
 {
 	uint64_t window;
 
@@ -357,8 +359,8 @@ void mb_startup_feed_alive(struct mb_startup_det *d, int idx, const char *comm, 
 		 * child that failed before its exec and whose exec record was
 		 * not seen has no program name: any child of the master will do.
 		 */
-		if (s->failing && s->idx == idx && age_ns >= window && now - age_ns >= s->last_ns &&
-		    (!s->named || same_comm(s->service, comm)))
+		if (s->failing && s->idx == idx && s->master_tgid == ppid && age_ns >= window &&
+		    now - age_ns >= s->last_ns && (!s->named || same_comm(s->service, comm)))
 			resolve(d, s, "a child lived past the start-up window", now);
 	}
 }

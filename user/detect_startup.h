@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Start-up failure loops: children of a watched master that keep failing
- * as they start, per (daemon, service). This is what kept users out in the
+ * as they start, per (daemon, master, service). This is what kept users out in the
  * seed's outage for 75 minutes: every restart of imap-login failed, and
  * Dovecot's master throttled the next one 2, 4, 8 ... 60 s later.
  *
@@ -54,9 +54,9 @@ void mb_startup_feed_exec(struct mb_startup_det *d, const struct mb_exec_event *
 /* An exit record: MB_EXIT_STARTUP_FAIL, or MB_EXIT_CHILD_OK (ends a loop). */
 void mb_startup_feed_exit(struct mb_startup_det *d, const struct mb_exit_event *e);
 
-/* A child of daemon idx's master that is alive now, age_ns after its fork. */
-void mb_startup_feed_alive(struct mb_startup_det *d, int idx, const char *comm, uint64_t age_ns,
-			   uint64_t now);
+/* A child of daemon idx's master ppid that is alive now, age_ns after its fork. */
+void mb_startup_feed_alive(struct mb_startup_det *d, int idx, uint32_t ppid, const char *comm,
+			   uint64_t age_ns, uint64_t now);
 
 /* Loops with no failure for MB_STARTUP_QUIET_NS end quietly resolved. */
 void mb_startup_tick(struct mb_startup_det *d, uint64_t now);

@@ -197,7 +197,7 @@ int mb_scan_masters(const struct mb_config *cfg, uint64_t now_ns, mb_scan_master
 		const struct proc_ent *p = find(v, n, v[i].ppid);
 
 		if (p && p->master)
-			on_child(ctx, p->idx - 1, v[i].comm,
+			on_child(ctx, p->idx - 1, p->pid, v[i].comm,
 				 now_ns > v[i].start_ns ? now_ns - v[i].start_ns : 0);
 	}
 	free(v);

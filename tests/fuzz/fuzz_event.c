@@ -414,8 +414,9 @@ static void daemon_path(const union mb_event *in, int64_t boot_to_wall_ns)
 		for (int i = 0; i < 2; i++, ev.exit.hdr.ts_ns += 2 * NS_PER_SEC) {
 			mb_startup_feed_exit(su, &ev.exit);
 			mb_master_feed_exit(md, &ev.exit);
-			mb_startup_feed_alive(su, (int)ev.exit.watched - 1, ev.exit.comm,
-					      3 * NS_PER_SEC, ev.exit.hdr.ts_ns + NS_PER_SEC);
+			mb_startup_feed_alive(su, (int)ev.exit.watched - 1, ev.exit.ppid,
+					      ev.exit.comm, 3 * NS_PER_SEC,
+					      ev.exit.hdr.ts_ns + NS_PER_SEC);
 		}
 		mb_startup_tick(su, t + 2 * MB_DURATION_MAX_MS * NS_PER_MS);
 		mb_master_scan_begin(md);

@@ -209,10 +209,10 @@ static void test_seed_sequence(void **state)
 	assert_string_equal(mb_startup_service_for(su, dv - 1, "dovecot"), "imap-login");
 
 	/* An imap-login from before the last failure lives: not the fix. */
-	mb_startup_feed_alive(su, dv - 1, "imap-login", 3600 * NS_PER_SEC, t);
+	mb_startup_feed_alive(su, dv - 1, MASTER, "imap-login", 3600 * NS_PER_SEC, t);
 	assert_int_equal(st->active, 1);
 	/* The environment is fixed: the next restart lives past the window. */
-	mb_startup_feed_alive(su, dv - 1, "imap-login", 3 * NS_PER_SEC, t + 3 * NS_PER_SEC);
+	mb_startup_feed_alive(su, dv - 1, MASTER, "imap-login", 3 * NS_PER_SEC, t + 3 * NS_PER_SEC);
 	assert_int_equal(st->active, 0);
 	assert_int_equal(stats_of("imap-login")->failing, 0);
 	assert_int_equal(count_alerts("reload_exec_chain", MB_SEV_INFO), 1);
@@ -263,10 +263,11 @@ static void test_chain_two_services(void **state)
 	mb_startup_feed_exit(su, &e);
 	assert_int_equal(st->loop_count, 2);
 	assert_int_equal(count_alerts("reload_exec_chain", MB_SEV_CRITICAL), 1);
-	mb_startup_feed_alive(su, dv - 1, "log", 3 * NS_PER_SEC, T0 + 4 * NS_PER_SEC);
+	mb_startup_feed_alive(su, dv - 1, MASTER, "log", 3 * NS_PER_SEC, T0 + 4 * NS_PER_SEC);
 	assert_int_equal(stats_of("log")->failing, 0);
 	assert_int_equal(st->active, 1);
-	mb_startup_feed_alive(su, dv - 1, "imap-login", 3 * NS_PER_SEC, T0 + 5 * NS_PER_SEC);
+	mb_startup_feed_alive(su, dv - 1, MASTER, "imap-login", 3 * NS_PER_SEC,
+			      T0 + 5 * NS_PER_SEC);
 	assert_int_equal(st->active, 0);
 	assert_int_equal(count_alerts("reload_exec_chain", MB_SEV_INFO), 1);
 	assert_string_equal(sfield(find_alert("reload_exec_chain", MB_SEV_INFO), "services"),
@@ -311,12 +312,18 @@ static void test_loop_alone(void **state)
 	assert_int_equal(count_alerts("service_startup_failing", -1), 1);
 	assert_int_equal(stats_of("imap-login")->count, 3);
 	/* Not yet past the start-up window: not living yet. */
-	mb_startup_feed_alive(su, dv - 1, "imap-login", NS_PER_SEC, T0 + 8 * NS_PER_SEC);
+	mb_startup_feed_alive(su, dv - 1, MASTER, "imap-login", NS_PER_SEC, T0 + 8 * NS_PER_SEC);
+	assert_int_equal(count_alerts("service_startup_failing", MB_SEV_INFO), 0);
+	/* A second Dovecot instance's imap-login lives: not this master's. */
+	mb_startup_feed_alive(su, dv - 1, MASTER + 1, "imap-login", 3 * NS_PER_SEC,
+			      T0 + 10 * NS_PER_SEC);
 	assert_int_equal(count_alerts("service_startup_failing", MB_SEV_INFO), 0);
 	/* Another service's child lives: not this one. */
-	mb_startup_feed_alive(su, dv - 1, "pop3-login", 3 * NS_PER_SEC, T0 + 10 * NS_PER_SEC);
+	mb_startup_feed_alive(su, dv - 1, MASTER, "pop3-login", 3 * NS_PER_SEC,
+			      T0 + 10 * NS_PER_SEC);
 	assert_int_equal(count_alerts("service_startup_failing", MB_SEV_INFO), 0);
-	mb_startup_feed_alive(su, dv - 1, "imap-login", 3 * NS_PER_SEC, T0 + 10 * NS_PER_SEC);
+	mb_startup_feed_alive(su, dv - 1, MASTER, "imap-login", 3 * NS_PER_SEC,
+			      T0 + 10 * NS_PER_SEC);
 	assert_int_equal(count_alerts("service_startup_failing", MB_SEV_INFO), 1);
 	a = find_alert("service_startup_failing", MB_SEV_INFO);
 	assert_string_equal(sfield(a, "resolved_by"), "a child lived past the start-up window");
