@@ -92,6 +92,9 @@ MB_BIG1=$big MB_BIG2=$big LD_LIBRARY_PATH=$R/usr/lib/postfix unshare -m --propag
 ' _ "$PF" "$R" >"$PF/master.out" 2>&1 &
 NS=$!
 at_exit "kill -TERM \$(cat '$PF/queue/pid/master.pid' 2>/dev/null) $NS; sleep 0.5; kill -9 $NS"
+# The syslog stand-in outlives master's exec in the namespace: stop it too,
+# or it keeps the runner's descriptors (and any lock on them) open.
+at_exit "pkill -f '$PF/syslog.py'"
 if ! wait_for 10 test -s "$PF/queue/pid/master.pid"; then
 	not_ok "postfix master starts" "$(cat "$PF/master.out" "$PF/syslog.txt")"
 	finish
