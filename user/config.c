@@ -132,7 +132,7 @@ static const struct keydef global_keys[] = {
 	[G_SYSLOG] = { "syslog", "yes or no" },
 	[G_NEAR_MISS] = { "near_miss_percent", "a percentage 1..100" },
 	[G_TOP_N] = { "top_n", "an integer 1..1000" },
-	[G_EXEC_PROBE] = { "exec_probe", "mm or syscall" },
+	[G_EXEC_PROBE] = { "exec_probe", "auto, fexit, mm or syscall" },
 	{ NULL, NULL },
 };
 
