@@ -20,7 +20,7 @@
 # offline.
 VM_PACKAGES=(systemd-sysv udev kmod initramfs-tools dovecot-imapd
 	prometheus-node-exporter xfsprogs fuse3 libfuse3-3 curl procps
-	iproute2 libbpf1 libelf1 zlib1g cron)
+	iproute2 libbpf1 libelf1 zlib1g python3)
 GUEST=$VM_ROOT/tests/vm/guest
 
 kernels=$(vm_kernels)
