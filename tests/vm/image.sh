@@ -86,9 +86,9 @@ size=$(($(du -sm "$root" | cut -f1) + 1536))
 rm -f "$disk.new"
 mkfs.ext4 -q -F -L mbroot -d "$root" "$disk.new" "${size}M" >/dev/null
 mv "$disk.new" "$disk"
-# Older images are of no further use.
-for old in "$VM_CACHE"/disk-*.ext4 "$VM_CACHE"/initrd-*.img; do
-	case $old in *"-$hash".*) ;; *) rm -f "$old" ;; esac
-done
+# Images of other trees (another branch, an older commit) may be booting or
+# queued for the lock right now: only those unused for two days go.
+find "$VM_CACHE" -maxdepth 1 \( -name 'disk-*.ext4' -o -name 'initrd-*.img' \) \
+	! -name "*-$hash.*" -atime +2 -delete
 vm_log "image $disk: root in $((t1 - t0)) s, kernels+mkfs in $(($(date +%s) - t1)) s (${size} MiB)"
 echo "$disk"
