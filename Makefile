@@ -43,7 +43,8 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all deps clean test unit integration prometheus run bench fuzz install vmlinux format
+.PHONY: all deps clean test unit integration prometheus run bench fuzz install vmlinux format \
+	test-vm support-matrix
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -111,6 +112,15 @@ unit: $(UNIT_BINS)
 
 test: mailbpf $(UNIT_BINS) $(OUTPUT)/faultfs
 	$(Q)bash tests/run.sh
+
+# Debian 12's and 13's kernels under qemu with systemd (tests/vm/test_vm.sh);
+# cached downloads and image in /var/cache/mailbpf-test/vm.
+test-vm: mailbpf $(OUTPUT)/faultfs
+	$(Q)bash tests/vm/test_vm.sh
+
+# docs/SUPPORT.md from the last `make test-vm` results in .output/vm.
+support-matrix:
+	$(Q)bash tests/vm/support.sh $(OUTPUT)/vm > docs/SUPPORT.md.tmp && mv docs/SUPPORT.md.tmp docs/SUPPORT.md
 
 run: mailbpf
 	./mailbpf run --alert-log -

@@ -31,6 +31,11 @@ need=(
 	"/usr/include/fuse3/fuse.h:libfuse3-dev"
 	"fusermount3:fuse3"
 	"/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev"
+	"qemu-system-x86_64:qemu-system-x86"
+	"debootstrap:debootstrap"
+	"zstd:zstd"
+	"gpg:gpg"
+	"debugfs:e2fsprogs"
 )
 
 have() {

@@ -76,7 +76,7 @@ t0=$(date +%s)
 rc=0
 # One guest at a time on this machine (TCG takes a whole CPU per vCPU).
 flock "${MAILBPF_VM_LOCK:-/tmp/mailbpf-vm.lock}" \
-	timeout -k 10 "${MAILBPF_VM_TIMEOUT:-1500}" \
+	bash -c 'date +%s >"$0" && exec "$@"' "$outdir/.vm-start" timeout -k 10 "${MAILBPF_VM_TIMEOUT:-1500}" \
 	qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -m 2G -smp 2 \
 	-nographic -monitor none -serial "file:$outdir/console.log" -no-reboot \
 	-nic none \
@@ -84,7 +84,9 @@ flock "${MAILBPF_VM_LOCK:-/tmp/mailbpf-vm.lock}" \
 	-append "root=/dev/vda rw console=ttyS0 panic=-1 systemd.show_status=1 net.ifnames=0" \
 	-drive "file=$disk,format=raw,if=virtio,snapshot=on" \
 	-drive "file=$iodisk,format=raw,if=virtio" </dev/null >"$outdir/qemu.log" 2>&1 || rc=$?
-echo "$(($(date +%s) - t0))" >"$outdir/vm-seconds"
+t1=$(cat "$outdir/.vm-start" 2>/dev/null || echo "$t0")
+echo "$(($(date +%s) - t1))" >"$outdir/vm-seconds"
+echo "$((t1 - t0))" >"$outdir/lock-seconds"
 
 # The results: the io disk's out/ directory, read without mounting.
 debugfs -R "rdump /out $work" "$iodisk" >/dev/null 2>&1 || true
@@ -100,6 +102,6 @@ if [ ! -f "$outdir/rc" ]; then
 	echo "$outdir"
 	exit 1
 fi
-vm_log "$kernel: $(cat "$outdir/vm-seconds") s in the VM (boot to test: $(cat "$outdir/boot-seconds") s), results in $outdir"
+vm_log "$kernel: $(cat "$outdir/vm-seconds") s in the VM (boot to test: $(cat "$outdir/boot-seconds") s; waited $(cat "$outdir/lock-seconds") s for the lock), results in $outdir"
 echo "$outdir"
 exit "$(cat "$outdir/rc")"
