@@ -48,7 +48,7 @@ done
 [ ${#kernels[@]} -gt 0 ] || { echo "support.sh: no kernel results in $res" >&2 && exit 1; }
 
 version=$(cat "$VM_ROOT/VERSION" 2>/dev/null)
-commit=$(git -C "$VM_ROOT" rev-parse --short HEAD 2>/dev/null)
+commit=$(paste -sd' ' "$res/commit" 2>/dev/null)
 cat <<EOM
 # mailbpf support matrix
 
@@ -65,7 +65,7 @@ for k in "${kernels[@]}"; do
 	d=$res/$k
 	read -r p f <"$d/counts" 2>/dev/null || { p=?; f=?; }
 	printf '| %s | %s | %s | %s | %s | %s passed, %s failed |\n' "$k" "$(distro "$k")" \
-		"$(attached "$d/probes.txt")" "$(mode "$d/probes.txt")" "$(missing "$d/probes.txt")" "$p" "$f"
+		"$(attached "$d/probes.txt")" "$(mode "$d/probes.txt")" "$(missing "$d/probes.txt" | sed 's/^$/—/')" "$p" "$f"
 done
 cat <<'EOM'
 | 5.15 (Ubuntu 22.04 GA) | Ubuntu 22.04 | on paper: signal, exec, exec_near, xfs | fexit expected | block (see below) | not booted here |

@@ -21,6 +21,9 @@ failed=0
 lines=()
 
 t0=$(date +%s)
+# What was tested, for the support matrix.
+git rev-parse --short HEAD >"$results/commit" 2>/dev/null
+git status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo "+ local changes" >>"$results/commit"
 if ! kernels=$(bash tests/vm/kernels.sh); then
 	echo "not ok - vm: Debian's kernels fetched and unpacked"
 	echo "vm: 0 passed, 1 failed"
