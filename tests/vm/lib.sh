@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # Shared by the VM harness (tests/vm/*.sh): where things are cached and how
 # apt is pointed at a suite without touching the host's apt state.

@@ -63,7 +63,7 @@ guest and started from the shipped unit (tests/vm/README.md).
 EOM
 for k in "${kernels[@]}"; do
 	d=$res/$k
-	read -r p f <"$d/counts" 2>/dev/null || { p=?; f=?; }
+	read -r p f <"$d/counts" 2>/dev/null || { p='?'; f='?'; }
 	printf '| %s | %s | %s | %s | %s | %s passed, %s failed |\n' "$k" "$(distro "$k")" \
 		"$(attached "$d/probes.txt")" "$(mode "$d/probes.txt")" "$(missing "$d/probes.txt" | sed 's/^$/—/')" "$p" "$f"
 done

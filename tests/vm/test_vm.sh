@@ -13,7 +13,7 @@
 #
 # Caches (downloads, image): /var/cache/mailbpf-test/vm (tests/vm/lib.sh).
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 results=.output/vm
 mkdir -p "$results"
 passed=0
