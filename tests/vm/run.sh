@@ -51,13 +51,15 @@ io=$work/io
 mkdir -p "$io/install" "$outdir"
 
 # install_payload DIR: what the guest installs, as an admin would. The
-# Debian package when the tree can build one (`make deb` -> .output/*.deb),
+# Debian package when the tree can build one (`make deb` -> .output/deb/),
 # else the `make install` tree (laid over / in the guest).
+# MAILBPF_VM_INSTALL=tree forces the latter.
 install_payload() {
 	local dir=$1
-	if grep -q '^deb:' "$src/Makefile" 2>/dev/null; then
+	if [ "${MAILBPF_VM_INSTALL:-deb}" = deb ] && grep -q '^deb:' "$src/Makefile" 2>/dev/null; then
+		rm -f "$src"/.output/deb/mailbpf_*.deb
 		make -C "$src" -s deb >&2
-		cp "$src"/.output/*.deb "$dir/"
+		cp "$src"/.output/deb/mailbpf_*.deb "$dir/"
 	else
 		make -C "$src" -s mailbpf >&2
 		make -C "$src" -s install DESTDIR="$dir/root" >/dev/null
