@@ -16,7 +16,9 @@
 #
 # Environment: MAILBPF_VM_ACCEL=tcg|kvm (tcg: guests hang under KVM on this
 # machine), MAILBPF_VM_TIMEOUT (seconds for the whole boot, default 1500),
-# MAILBPF_VM_LOCK (default /tmp/mailbpf-vm.lock, taken around the boot).
+# MAILBPF_VM_LOCK (default /tmp/mailbpf-vm.lock, taken around the boot),
+# MAILBPF_VM_INSTALL=tree (the make install tree even when make deb exists),
+# MAILBPF_VM_INSTALL_BY_SCRIPT=1 (the guest script runs ./install.sh itself).
 . "$(dirname "$0")/lib.sh"
 
 kernel=${1:?usage: run.sh KERNEL_RELEASE|list GUEST_SCRIPT [OUTDIR]}
@@ -67,6 +69,8 @@ install_payload() {
 }
 install_payload "$io/install"
 cp "$script" "$io/guest.sh"
+cp "$VM_ROOT/tests/vm/guest/install.sh" "$io/install.sh"
+[ "${MAILBPF_VM_INSTALL_BY_SCRIPT:-0}" != 1 ] || touch "$io/.install-by-script"
 for f in ${MAILBPF_VM_FILES:-}; do cp -a "$f" "$io/"; done
 iodisk=$work/io.ext4
 mkfs.ext4 -q -F -L mbio -d "$io" "$iodisk" 512M >/dev/null

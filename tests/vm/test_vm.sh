@@ -43,7 +43,7 @@ for k in $kernels; do
 	rm -rf "$out"
 	mkdir -p "$out"
 	s=$(date +%s)
-	MAILBPF_VM_FILES=".output/faultfs tools/xfs-fault.sh" \
+	MAILBPF_VM_FILES=".output/faultfs tools/xfs-fault.sh" MAILBPF_VM_INSTALL_BY_SCRIPT=1 \
 		bash tests/vm/run.sh "$k" tests/vm/guest/test_mailhost.sh "$out" >"$out/run.log" 2>&1
 	rc=$?
 	secs=$(($(date +%s) - s))
