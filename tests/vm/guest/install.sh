@@ -9,7 +9,7 @@ set -u
 io=$(dirname "$(readlink -f "$0")")
 if ls "$io"/install/*.deb >/dev/null 2>&1; then
 	echo "installing $(ls "$io"/install/*.deb)"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-download "$io"/install/*.deb
+	DEBIAN_FRONTEND=noninteractive apt-get install -y "$io"/install/*.deb
 elif [ -d "$io/install/root" ]; then
 	echo "installing the make install tree"
 	# tar, not cp -a: /lib is a symlink to usr/lib on Debian 12.
