@@ -46,7 +46,8 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all deps clean test unit integration prometheus run bench fuzz install vmlinux format deb
+.PHONY: all deps clean test unit integration prometheus run bench fuzz install vmlinux format deb \
+	test-vm support-matrix
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -120,6 +121,15 @@ unit: $(UNIT_BINS)
 
 test: $(OUTPUT)/.deps-test mailbpf $(UNIT_BINS) $(OUTPUT)/faultfs
 	$(Q)bash tests/run.sh
+
+# Debian 12's and 13's kernels under qemu with systemd (tests/vm/test_vm.sh);
+# cached downloads and image in /var/cache/mailbpf-test/vm.
+test-vm: $(OUTPUT)/.deps-test mailbpf $(OUTPUT)/faultfs
+	$(Q)bash tests/vm/test_vm.sh
+
+# docs/SUPPORT.md from the last `make test-vm` results in .output/vm.
+support-matrix:
+	$(Q)bash tests/vm/support.sh $(OUTPUT)/vm > docs/SUPPORT.md.tmp && mv docs/SUPPORT.md.tmp docs/SUPPORT.md
 
 # The textfile goes where Debian's prometheus-node-exporter reads it, or to
 # .output/run/ on a box without node_exporter (make installs the build set

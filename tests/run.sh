@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # The test runner behind `make test`: cmocka unit tests (built with ASan and
 # UBSan), promtool rule tests, then the root integration tests against the
-# real kernel, real XFS, real Dovecot/Exim and a real node_exporter.
+# real kernel, real XFS, real Dovecot/Exim and a real node_exporter, then
+# the VM tests (Debian's 6.1 and 6.12 kernels under qemu, with systemd).
 # Ends with one line: "total: N passed, M failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -58,6 +59,23 @@ for t in tests/integration/test_*.sh; do
 	fi
 	add "$(basename "$t" .sh)" "$p" "$f"
 done
+
+# Other kernels and systemd: Debian 12's and 13's kernels under qemu, the
+# daemon from the shipped unit (tests/vm/test_vm.sh; MAILBPF_VM=0 skips it).
+if [ "${MAILBPF_VM:-1}" != 0 ]; then
+	echo "== VM tests (Debian kernels under qemu, systemd)"
+	timeout -k 10 3000 bash tests/vm/test_vm.sh >"$log" 2>&1 </dev/null
+	rc=$?
+	out=$(cat "$log")
+	echo "$out"
+	p=$(grep -c '^ok - ' <<<"$out")
+	f=$(grep -c '^not ok - ' <<<"$out")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - vm: exited $rc"
+		f=1
+	fi
+	add vm "$p" "$f"
+fi
 
 echo
 [ ${#suites_failed[@]} -eq 0 ] || echo "failing suites: ${suites_failed[*]}"

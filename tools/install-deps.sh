@@ -66,6 +66,11 @@ test_set=(
 	"-:build-essential"
 	"lintian:lintian"
 	"git:git"
+	# The VM suite: Debian's kernels under qemu, image made with mkfs.ext4 -d,
+	# results read back with debugfs, Release files checked with gpg.
+	"qemu-system-x86_64:qemu-system-x86"
+	"debugfs:e2fsprogs"
+	"gpg:gpg"
 )
 deb_set=(
 	"dpkg-buildpackage:dpkg-dev"

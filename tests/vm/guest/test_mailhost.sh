@@ -1,0 +1,300 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Inside the VM (run by tests/vm/test_vm.sh through run.sh): a Debian 12
+# mail host as an admin runs it. mailbpf is installed (package or `make
+# install`), Debian's Dovecot and node_exporter run under systemd, and
+# mailbpf is started from the shipped unit. Prints ok/not ok lines; the
+# probes this kernel attached go to out/ for docs/SUPPORT.md.
+# Needs next to it: faultfs and xfs-fault.sh (tools/), and install.sh, which
+# it runs once the XFS filesystems are mounted, as on a host that mounts
+# them at boot (run.sh with MAILBPF_VM_INSTALL_BY_SCRIPT=1).
+set -u
+HERE=$PWD
+OUT=$HERE/out
+mkdir -p "$OUT"
+TEXTFILE=/var/lib/prometheus/node-exporter/mailbpf.prom
+ALERTS=/var/log/mailbpf/alerts.log
+CONF=/etc/mailbpf/mailbpf.conf
+_passed=0
+_failed=0
+
+ok() {
+	_passed=$((_passed + 1))
+	echo "ok - vm: $1"
+}
+not_ok() {
+	_failed=$((_failed + 1))
+	echo "not ok - vm: $1"
+	shift
+	[ $# -gt 0 ] && printf '#   %s\n' "$@"
+	return 0
+}
+check() {
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else not_ok "$what" "failed: $*"; fi
+}
+wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.2
+	done
+}
+metric() {
+	awk -v k="$1" '$0 !~ /^#/ { v = $NF; $NF = ""; sub(/ $/, ""); if ($0 == k) print v }' \
+		"$TEXTFILE" 2>/dev/null
+}
+num() {
+	local v
+	v=$(metric "$1")
+	echo "${v:--1}"
+}
+metric_ge() { [ "$(num "$1")" -ge "$2" ] 2>/dev/null; }
+# alert KIND [KEY=VALUE...]: the last alert line of KIND whose details match.
+alert() {
+	python3 - "$ALERTS" "$@" <<'EOF'
+import json, sys
+path, kind, want = sys.argv[1], sys.argv[2], sys.argv[3:]
+found = None
+try:
+    lines = open(path).read().splitlines()
+except OSError:
+    sys.exit(1)
+for l in lines:
+    try:
+        a = json.loads(l)
+    except ValueError:
+        continue
+    d = a.get("details", {})
+    if a.get("kind") == kind and all(str(d.get(k)) == v for k, v in (w.split("=", 1) for w in want)):
+        found = l
+if found is None:
+    sys.exit(1)
+print(found)
+EOF
+}
+# field LINE KEY...: one value of an alert line (details.KEY with "details").
+field() {
+	python3 -c '
+import json, sys
+v = json.loads(sys.argv[1])
+for k in sys.argv[2:]:
+    v = v.get(k, "") if isinstance(v, dict) else ""
+print(v)' "$@"
+}
+quiet() { "$@" >/dev/null; }
+state() { systemctl show mailbpf -p ActiveState --value; }
+mainpid() { systemctl show mailbpf -p MainPID --value; }
+journal() { journalctl -u mailbpf -b --no-pager -o cat; }
+
+echo "# kernel $(uname -r)"
+
+# --- XFS as a module, mounted before mailbpf starts (as /var/mail would be)
+if grep -q '^xfs ' /proc/modules; then
+	not_ok "xfs.ko not loaded before the first XFS mount" "$(grep '^xfs ' /proc/modules)"
+else
+	ok "xfs is a module, not loaded before the first XFS mount"
+fi
+mailbpf check >"$OUT/check-before-xfs.txt" 2>&1
+FAULTFS=$HERE/faultfs
+export FAULTFS XFS_FAULT_TIMEOUT=60
+# shellcheck source=../../../tools/xfs-fault.sh
+. "$HERE/xfs-fault.sh"
+FDIR=/srv/mail-fault
+if xfault_setup "$FDIR" >"$OUT/xfault-setup.txt" 2>&1; then
+	FLOOP=$(sed -n 's|^loop=/dev/||p' "$OUT/xfault-setup.txt")
+	ok "XFS on a loop device on faultfs mounted at $FDIR/mnt ($FLOOP)"
+else
+	not_ok "XFS on a loop device on faultfs mounted" "$(cat "$OUT/xfault-setup.txt")"
+	FLOOP=
+fi
+check "xfs.ko loaded by the mount" grep -q '^xfs ' /proc/modules
+SDIR=/srv/mail-spool
+mkdir -p "$SDIR"
+truncate -s 300M /srv/mail-spool.img
+SLOOP=$(losetup -f --show /srv/mail-spool.img)
+mkfs.xfs -f -q "$SLOOP" && mount -t xfs "$SLOOP" "$SDIR"
+SLOOP=${SLOOP#/dev/}
+check "second XFS on $SLOOP mounted at $SDIR" findmnt -rn --mountpoint "$SDIR"
+
+# --- mailbpf installed on the running host, started from the shipped unit
+if bash "$HERE/install.sh" >"$OUT/install.log" 2>&1; then
+	ok "mailbpf installed ($(head -1 "$OUT/install.log"))"
+else
+	not_ok "mailbpf installed" "$(tail -20 "$OUT/install.log")"
+fi
+# The package's postinst starts it (node_exporter's directory exists);
+# `systemctl start` is then what an admin types anyway, and a no-op.
+echo "# after the install: mailbpf.service $(state), $(systemctl is-enabled mailbpf 2>&1)"
+mailbpf check >"$OUT/check.txt" 2>&1
+echo "# mailbpf check:"
+sed 's/^/#   /' "$OUT/check.txt"
+t0=$SECONDS
+systemctl start mailbpf
+if wait_for 120 test -s "$TEXTFILE" && [ "$(state)" = active ]; then
+	ok "systemctl start mailbpf: active, textfile written ($((SECONDS - t0)) s)"
+else
+	not_ok "systemctl start mailbpf: active, textfile written" "state $(state)" \
+		"$(systemctl status mailbpf --no-pager 2>&1 | tail -20)"
+	# Nothing below can pass without the daemon; say so once, not 40 times.
+	journal >"$OUT/mailbpf-journal.txt"
+	echo "# vm: $_passed passed, $_failed failed"
+	exit 1
+fi
+PID1=$(mainpid)
+# Samples of the unit's state every half second; a restart of our own
+# pauses it (the pause file).
+(
+	while :; do
+		# Checked again after the read: a restart may begin meanwhile.
+		[ -e "$OUT/.pause" ] || { s="$(state) $(mainpid)" && [ ! -e "$OUT/.pause" ] && echo "$s"; }
+		sleep 0.5
+	done
+) >"$OUT/samples.txt" 2>&1 &
+SAMPLER=$!
+wait_for 60 grep -q '^mailbpf_probe_attached' "$TEXTFILE"
+grep -E '^mailbpf_(probe_attached|exec_probe_info|build_info)' "$TEXTFILE" >"$OUT/probes.txt"
+echo "# probes:"
+sed 's/^/#   /' "$OUT/probes.txt"
+for p in $(sed -n 's/^mailbpf_probe_attached{probe="\([^"]*\)"} .*/\1/p' "$OUT/probes.txt"); do
+	v=$(metric "mailbpf_probe_attached{probe=\"$p\"}")
+	if [ "$v" = 1 ]; then ok "probe $p attached"; else not_ok "probe $p attached" "mailbpf_probe_attached=$v"; fi
+done
+[ -s "$OUT/probes.txt" ] || not_ok "mailbpf_probe_attached in the textfile" "$(head -30 "$TEXTFILE" 2>&1)"
+
+# --- two overlapping doveadm reloads from differently named senders
+MASTER=$(cat /run/dovecot/master.pid 2>/dev/null)
+check "Debian's dovecot.service active (master pid ${MASTER:-none})" \
+	eval '[ "$(systemctl is-active dovecot)" = active ] && [ -n "$MASTER" ]'
+cp /usr/bin/doveadm /usr/local/sbin/cron-reload
+cp /usr/bin/doveadm /usr/local/sbin/panel-helper
+/usr/local/sbin/cron-reload reload &
+r1=$!
+/usr/local/sbin/panel-helper reload &
+r2=$!
+wait "$r1" "$r2"
+if wait_for 15 alert reload_collision target_pid="$MASTER" >/dev/null; then
+	line=$(alert reload_collision target_pid="$MASTER")
+	echo "# $line"
+	ok "reload_collision alert for the dovecot master $MASTER"
+	senders="$(field "$line" details first_sender_comm) $(field "$line" details second_sender_comm)"
+	check "alert names both senders, cron-reload and panel-helper ($senders)" \
+		eval '[ "$(tr " " "\n" <<<"$senders" | sort | tr "\n" " ")" = "cron-reload panel-helper " ]'
+	check "alert: signal SIGHUP, daemon dovecot" eval \
+		'[ "$(field "$line" details signal) $(field "$line" details daemon)" = "SIGHUP dovecot" ]'
+else
+	not_ok "reload_collision alert for the dovecot master $MASTER" "$(cat "$ALERTS" 2>&1 | tail -5)"
+fi
+check "textfile: mailbpf_reload_collisions_total{daemon=dovecot} >= 1" \
+	wait_for 15 metric_ge 'mailbpf_reload_collisions_total{daemon="dovecot"}' 1
+check "textfile: mailbpf_reload_signals_total{dovecot,SIGHUP} >= 2" \
+	wait_for 15 metric_ge 'mailbpf_reload_signals_total{daemon="dovecot",signal="SIGHUP"}' 2
+check "dovecot still active after the reloads" eval '[ "$(systemctl is-active dovecot)" = active ]'
+
+# --- an exec with a 200 KiB argument: E2BIG with complete forensics
+big=$(head -c 204800 /dev/zero | tr '\0' x)
+/bin/true "$big" 2>/dev/null
+rc=$?
+check "exec of /bin/true with a 200 KiB argument fails (exit $rc)" test "$rc" -eq 126
+if wait_for 15 alert exec_e2big filename=/bin/true >/dev/null; then
+	line=$(alert exec_e2big filename=/bin/true)
+	echo "# ${line:0:600}"
+	ok "exec_e2big alert for /bin/true"
+	for kv in argc=2 argv_bytes=204811 longest=204801 limit_hit=max_arg_strlen errno=E2BIG; do
+		v=$(field "$line" details "${kv%%=*}")
+		check "E2BIG forensics: ${kv%%=*} = ${kv#*=} (got $v)" test "$v" = "${kv#*=}"
+	done
+	f=$(field "$line" details forensics)
+	check "E2BIG forensics name argv[1] over MAX_ARG_STRLEN ($f)" \
+		eval '[[ "$f" == "argv[1] is 204801 bytes"*"over MAX_ARG_STRLEN"* ]]'
+else
+	not_ok "exec_e2big alert for /bin/true" "$(tail -5 "$ALERTS" 2>&1)"
+fi
+check "textfile: mailbpf_exec_failures_total{E2BIG,true} >= 1" \
+	wait_for 15 metric_ge 'mailbpf_exec_failures_total{errno="E2BIG",program="true"}' 1
+
+# --- XFS: a real I/O error and a shutdown on one mount, a forced shutdown
+# on the other; each counted for its own device and mount.
+if [ -n "$FLOOP" ]; then
+	if xfault_fail "$FDIR" >"$OUT/xfault-fail.txt" 2>&1; then
+		ok "faultfs: XFS on $FLOOP hit I/O errors and shut down"
+	else
+		not_ok "faultfs: XFS on $FLOOP hit I/O errors and shut down" "$(cat "$OUT/xfault-fail.txt")"
+	fi
+	lbl="device=\"$FLOOP\",mountpoint=\"$FDIR/mnt\",fstype=\"xfs\""
+	check "textfile: mailbpf_fs_io_errors_total{$lbl} >= 1" \
+		wait_for 15 metric_ge "mailbpf_fs_io_errors_total{$lbl}" 1
+	check "textfile: mailbpf_fs_shutdown{$lbl} 1" wait_for 15 metric_ge "mailbpf_fs_shutdown{$lbl}" 1
+	check "textfile: mailbpf_block_io_errors_total{device=$FLOOP} >= 1" \
+		wait_for 15 metric_ge "mailbpf_block_io_errors_total{device=\"$FLOOP\"}" 1
+	check "alert log: fs_io_error for $FLOOP" wait_for 15 quiet alert fs_io_error device="$FLOOP"
+	check "alert log: fs_shutdown for $FLOOP" wait_for 15 quiet alert fs_shutdown device="$FLOOP"
+fi
+xfs_io -x -c 'shutdown -f' "$SDIR"
+slbl="device=\"$SLOOP\",mountpoint=\"$SDIR\",fstype=\"xfs\""
+check "xfs_io shutdown: textfile mailbpf_fs_shutdown{$slbl} 1" \
+	wait_for 15 metric_ge "mailbpf_fs_shutdown{$slbl}" 1
+check "xfs_io shutdown: textfile has no I/O errors for $SLOOP" \
+	eval '[ "$(num "mailbpf_fs_io_errors_total{$slbl}")" -le 0 ]'
+check "alert log: fs_shutdown for $SLOOP at $SDIR" \
+	wait_for 15 quiet alert fs_shutdown device="$SLOOP" mountpoint="$SDIR"
+grep -E '^mailbpf_(fs_|block_)' "$TEXTFILE" >"$OUT/fs-metrics.txt"
+
+# --- restart keeps the sticky shutdown; reload re-reads the config
+touch "$OUT/.pause"
+sleep 0.6
+systemctl restart mailbpf
+wait_for 120 eval '[ "$(state)" = active ]' && sleep 1
+PID2=$(mainpid)
+rm -f "$OUT/.pause"
+check "systemctl restart mailbpf: active again with a new pid ($PID1 -> $PID2)" \
+	eval '[ "$(state)" = active ] && [ "$PID2" != "$PID1" ]'
+started=$(date +%s)
+check "after the restart: mailbpf_fs_shutdown{$slbl} still 1" \
+	wait_for 60 eval '[ "$(num mailbpf_last_update_timestamp_seconds | cut -d. -f1)" -ge '"$started"' ] && metric_ge "mailbpf_fs_shutdown{$slbl}" 1'
+check "after the restart: the faulty mount's shutdown still 1" \
+	eval '[ -z "$FLOOP" ] || metric_ge "mailbpf_fs_shutdown{$lbl}" 1'
+
+n0=$(journal | grep -c 'configuration reloaded')
+cp "$CONF" "$OUT/mailbpf.conf.orig"
+printf '\n[daemon panel]\ncomm = panel-helper\nsignals = HUP\n' >>"$CONF"
+systemctl reload mailbpf
+check "systemctl reload mailbpf: config re-read with the added daemon" \
+	wait_for 15 eval '[ "$(journal | grep -c "configuration reloaded")" -gt '"$n0"' ]'
+journal | grep 'configuration reloaded' | tail -1 | sed 's/^/# /'
+echo "bogus line" >>"$CONF"
+systemctl reload mailbpf
+check "a broken config on reload is refused and the old one kept" \
+	wait_for 15 eval 'journal | grep -q "keeping the running configuration"'
+cp "$OUT/mailbpf.conf.orig" "$CONF"
+check "still the same process after the reloads" test "$(mainpid)" = "$PID2"
+
+# --- node_exporter serves the file
+curl -s --max-time 20 http://127.0.0.1:9100/metrics >"$OUT/node_exporter.txt"
+check "node_exporter: node_textfile_scrape_error 0" grep -qx 'node_textfile_scrape_error 0' "$OUT/node_exporter.txt"
+check "node_exporter serves mailbpf_build_info" grep -q '^mailbpf_build_info' "$OUT/node_exporter.txt"
+# node_exporter sorts the labels.
+check "node_exporter serves the sticky shutdown of $SLOOP" grep -qF \
+	"mailbpf_fs_shutdown{device=\"$SLOOP\",fstype=\"xfs\",mountpoint=\"$SDIR\"} 1" "$OUT/node_exporter.txt"
+
+# --- it stayed up
+kill "$SAMPLER" 2>/dev/null
+wait "$SAMPLER" 2>/dev/null
+# "reloading" is the running process handling `systemctl reload`.
+bad=$(grep -Evc '^(active|reloading) ' "$OUT/samples.txt")
+pids=$(awk '{ print $2 }' "$OUT/samples.txt" | sort -u | tr '\n' ' ')
+check "active (or reloading) in all $(wc -l <"$OUT/samples.txt") samples ($bad not), pids: $pids" \
+	eval '[ "$bad" -eq 0 ] && [ "$(wc -w <<<"$pids")" -le 2 ]'
+check "NRestarts=0" test "$(systemctl show mailbpf -p NRestarts --value)" = 0
+journal >"$OUT/mailbpf-journal.txt"
+check "journal of mailbpf: no libbpf lines or verifier dumps" \
+	eval '! grep -qE "libbpf:|BPF program load failed|PROG LOAD LOG|processed [0-9]+ insns" "$OUT/mailbpf-journal.txt"'
+grep -E 'libbpf:|load failed' "$OUT/mailbpf-journal.txt" | head -5 | sed 's/^/#   /'
+
+# Let go of the io disk (faultfs runs from it) so the runner can unmount it.
+xfault_teardown "$FDIR" >/dev/null 2>&1
+umount -l "$SDIR" 2>/dev/null
+echo "# vm: $_passed passed, $_failed failed"
+[ "$_failed" -eq 0 ]

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# The support matrix, written from what the VM runs recorded, never by hand:
+#
+#   support.sh [RESULTS_DIR] > SUPPORT.md     (default .output/vm, from test_vm.sh)
+#
+# Per kernel: which probes attached (the textfile's mailbpf_probe_attached
+# and mailbpf_exec_probe_info, read by node_exporter's textfile collector in
+# the guest), what `mailbpf check` left out, and the guest test's result.
+# `make support-matrix` runs it into docs/SUPPORT.md.
+. "$(dirname "$0")/lib.sh"
+set +e
+res=${1:-$VM_ROOT/.output/vm}
+[ -d "$res" ] || { echo "support.sh: $res: no VM results (run make test-vm)" >&2 && exit 1; }
+
+# distro RELEASE: the Debian release whose kernel this is (from kernels.sh's
+# record of which suite gave which kernel).
+distro() {
+	local f s
+	for f in "$VM_CACHE"/suite-*.release; do
+		[ "$(cat "$f" 2>/dev/null)" = "$1" ] || continue
+		s=${f##*/suite-}
+		s=${s%.release}
+		echo "Debian $(vm_suite_number "$s") ($s)"
+		return
+	done
+	echo "?"
+}
+
+attached() { sed -n 's/^mailbpf_probe_attached{probe="\([^"]*\)"} 1$/\1/p' "$1" | paste -sd' '; }
+missing() { sed -n 's/^mailbpf_probe_attached{probe="\([^"]*\)"} 0$/\1/p' "$1" | paste -sd' '; }
+mode() { sed -n 's/^mailbpf_exec_probe_info{mode="\([^"]*\)"} 1$/\1/p' "$1"; }
+# Sub-probes check left out, and its warnings about the kernel (not the
+# mail daemons this guest does not run).
+left_out() {
+	{
+		sed -n 's/^mailbpf: \(.* left out: .*\)/\1/p' "$1"
+		grep '^WARN' "$1" | grep -v 'WARN  daemon ' | sed 's/^WARN  *//'
+	} | sort -u | paste -sd';' | sed 's/;/; /g'
+}
+
+kernels=()
+for d in "$res"/*/; do
+	[ -f "$d/kernel" ] || [ -f "$d/counts" ] || continue
+	kernels+=("$(basename "$d")")
+done
+[ ${#kernels[@]} -gt 0 ] || { echo "support.sh: no kernel results in $res" >&2 && exit 1; }
+
+version=$(cat "$VM_ROOT/VERSION" 2>/dev/null)
+commit=$(paste -sd' ' "$res/commit" 2>/dev/null)
+cat <<EOM
+# mailbpf support matrix
+
+Written by \`tests/vm/support.sh\` from the results of \`make test-vm\` (mailbpf
+$version, commit $commit, $(date -u +%Y-%m-%d)); do not edit by hand, run
+\`make test-vm support-matrix\`. Each kernel is Debian's own package, booted
+under qemu (TCG) with a Debian 12 systemd image; mailbpf is installed in the
+guest and started from the shipped unit (tests/vm/README.md).
+
+| kernel | distribution | probes attached | exec probe | not attached | VM test |
+|---|---|---|---|---|---|
+EOM
+for k in "${kernels[@]}"; do
+	d=$res/$k
+	read -r p f <"$d/counts" 2>/dev/null || { p='?'; f='?'; }
+	printf '| %s | %s | %s | %s | %s | %s passed, %s failed |\n' "$k" "$(distro "$k")" \
+		"$(attached "$d/probes.txt")" "$(mode "$d/probes.txt")" "$(missing "$d/probes.txt" | sed 's/^$/—/')" "$p" "$f"
+done
+cat <<'EOM'
+| 5.15 (Ubuntu 22.04 GA) | Ubuntu 22.04 | on paper: every family expected | fexit expected | — | not booted here |
+| 6.8 (Ubuntu 24.04) | Ubuntu 24.04 | on paper: every family expected | fexit expected | — | not booted here |
+| 5.14 (RHEL/Alma 9) | RHEL 9, AlmaLinux 9 | on paper: every family expected | fexit expected | — | not booted here |
+
+"not attached" lists the probes with `mailbpf_probe_attached 0` while the
+daemon ran under systemd. XFS probes need xfs.ko loaded: the guest mounts its
+XFS filesystems before `systemctl start mailbpf`, as a host with XFS in
+/etc/fstab would.
+
+### Rows on paper (not booted here)
+
+These kernels are not Debian packages, so they are not booted by this suite;
+the rows are reasoned from the kernel features mailbpf probes for, and from
+upstream's history (RHEL 9's 5.14 carries BPF backports, so its row is the
+least certain):
+
+- signal (`tp_btf/signal_generate`): BTF-enabled raw tracepoints exist since
+  5.5; all three ship `/sys/kernel/btf/vmlinux`.
+- exec: fexit on `__x64_sys_execve` (trampolines since 5.5, x86-64); Secure
+  Boot's lockdown on Ubuntu and RHEL is "integrity", which does not refuse
+  tracing programs. `bpf_loop` is 5.17+: 5.14/5.15 use the bounded argv walk.
+  The task_work kfunc of the `mm` tier is 6.18+: absent on all three.
+- xfs: `xfs_group_mark_*` is 6.13+; older kernels report AG health through
+  `xfs_ag_mark_*`, which mailbpf probes instead (as on 6.1 and 6.12 above).
+  RHEL 9 supports XFS as its default filesystem; Ubuntu ships xfs.ko.
+- block: `block:block_rq_error` is newer than 5.15 (present from 5.18/5.19);
+  before it the `block_rq_complete` fallback runs, its record layout chosen
+  with `bpf_core_type_exists`.
+- proc: `sched:sched_process_exit` (as `tp_btf`, or the raw tracepoint where
+  that does not load) is far older than all three.
+- ext4: the `ext4:ext4_error` and `ext4:ext4_shutdown` tracepoints predate
+  5.14 as far as read here (unverified on those kernels: the row that most
+  needs a boot).
+EOM
+for k in "${kernels[@]}"; do
+	d=$res/$k
+	echo
+	echo "## $k"
+	echo
+	pkg=$(cat "$(vm_kernel_dir "$k")/.package" 2>/dev/null)
+	[ -z "$pkg" ] || echo "Package: \`${pkg%%=*}\` ${pkg#*=}."
+	echo
+	echo "- probes attached: $(attached "$d/probes.txt")"
+	echo "- exec probe mode: $(mode "$d/probes.txt")"
+	lo=$(left_out "$d/check.txt")
+	echo "- left out by \`mailbpf check\`: ${lo:-nothing}"
+	if [ -f "$d/check-before-xfs.txt" ]; then
+		echo "- before xfs.ko is loaded: $(grep 'probe xfs' "$d/check-before-xfs.txt" | sed 's/  */ /g')"
+	fi
+	if [ -f "$d/guest.log" ] && grep -q '^not ok' "$d/guest.log"; then
+		echo "- failing VM checks:"
+		grep '^not ok' "$d/guest.log" | sed 's/^not ok - vm: /  - /'
+	fi
+	echo
+	echo '`mailbpf check` in the guest:'
+	echo
+	echo '```'
+	grep -v '^mailbpf: tracepoint' "$d/check.txt"
+	echo '```'
+done
