@@ -11,8 +11,10 @@
 #include "detect_exec.h"
 #include "detect_fs.h"
 #include "detect_reload.h"
+#include "httpd.h"
 #include "metrics.h"
 #include "probes.h"
+#include "push.h"
 
 #define MB_DEFAULT_CONFIG "/etc/mailbpf/mailbpf.conf"
 
@@ -39,6 +41,8 @@ struct mb_daemon {
 	char state_file[MB_PATH_LEN + 16];
 	uint64_t next_write_ns, last_write_ns;
 	int alert_pending, state_dirty, busy, write_failing;
+	struct mb_httpd httpd; /* --listen; httpd.lfd < 0 when off */
+	struct mb_push push; /* --alertmanager; push.n == 0 when off */
 };
 
 int mb_daemon_start(struct mb_daemon *d);

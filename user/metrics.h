@@ -48,6 +48,7 @@ struct mb_metrics {
 	uint64_t lost[MB_PROBE_MAX];
 	int attached[MB_PROBE_MAX];
 	uint64_t textfile_errors;
+	uint64_t push_errors; /* failed Alertmanager pushes (push.c) */
 };
 
 int mb_metrics_init(struct mb_metrics *m, const struct mb_config *cfg);

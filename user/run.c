@@ -39,7 +39,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: mailbpf run [--config FILE] [--textfile PATH] [--interval SEC]\n"
 		"                   [--alert-log PATH|-] [--state-dir DIR] [--syslog]\n"
-		"                   [--user NAME] [-v]\n"
+		"                   [--user NAME] [--listen ADDR:PORT] [--alertmanager URL]... [-v]\n"
 		"Run the detectors; write a node_exporter textfile and an alert log.\n"
 		"  -c, --config FILE     INI config (default " MB_DEFAULT_CONFIG " if present)\n"
 		"  -t, --textfile PATH   default /var/lib/prometheus/node-exporter/mailbpf.prom\n"
@@ -50,6 +50,8 @@ static void usage(FILE *out)
 		"  -u, --user NAME       run as NAME once attached\n"
 		"      --ringbuf-kb N    ring buffer (all probes), default 512\n"
 		"      --exec-probe MODE mm (default) or syscall: how failed execs are found\n"
+		"  -l, --listen ADDR:PORT  serve /metrics from memory, e.g. 127.0.0.1:9435\n"
+		"  -A, --alertmanager URL  push alerts to http://HOST:PORT (repeat for HA)\n"
 		"  -v, --verbose         libbpf debug output\n"
 		"signals: HUP re-reads the config, USR1 reopens the alert log, TERM stops.\n");
 }
@@ -61,6 +63,9 @@ struct overrides {
 	int syslog;
 	int exec_probe; /* enum mb_exec_probe + 1, 0: from the config */
 	uint32_t ringbuf_kb; /* tiny values test overflow accounting */
+	const char *listen;
+	const char *alertmanagers[MB_MAX_ALERTMANAGERS]; /* replace the config's list */
+	int nalertmanagers;
 };
 
 static void apply_overrides(struct mb_config *c, const struct overrides *o)
@@ -77,6 +82,14 @@ static void apply_overrides(struct mb_config *c, const struct overrides *o)
 		c->syslog = 1;
 	if (o->exec_probe)
 		c->exec_probe = o->exec_probe - 1;
+	if (o->listen)
+		snprintf(c->listen, sizeof(c->listen), "%s", o->listen);
+	if (o->nalertmanagers) {
+		c->nalertmanagers = o->nalertmanagers;
+		for (int i = 0; i < o->nalertmanagers; i++)
+			snprintf(c->alertmanagers[i], sizeof(c->alertmanagers[i]), "%s",
+				 o->alertmanagers[i]);
+	}
 }
 
 static int load_config(struct mb_config *c, const char *path, int explicit_path,
@@ -110,14 +123,17 @@ static int parse_args(int argc, char **argv, struct overrides *o, const char **c
 		{ "user", required_argument, NULL, 'u' },
 		{ "ringbuf-kb", required_argument, NULL, 'R' },
 		{ "exec-probe", required_argument, NULL, 'E' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "alertmanager", required_argument, NULL, 'A' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
+	char buf[MB_PATH_LEN];
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:t:i:a:s:u:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:t:i:a:s:u:l:A:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			*config = optarg;
@@ -159,6 +175,29 @@ static int parse_args(int argc, char **argv, struct overrides *o, const char **c
 				return -EINVAL;
 			}
 			o->exec_probe++;
+			break;
+		case 'l':
+			if (mb_config_parse_listen(optarg, buf, sizeof(buf))) {
+				warn("run: --listen '%s': expected IPv4:PORT or [IPv6]:PORT, like "
+				     "127.0.0.1:9435",
+				     optarg);
+				return -EINVAL;
+			}
+			o->listen = optarg;
+			break;
+		case 'A':
+			if (o->nalertmanagers == MB_MAX_ALERTMANAGERS) {
+				warn("run: --alertmanager '%s': at most %d", optarg,
+				     MB_MAX_ALERTMANAGERS);
+				return -EINVAL;
+			}
+			if (mb_config_parse_url(optarg, buf, sizeof(buf))) {
+				warn("run: --alertmanager '%s': expected http://HOST[:PORT][/PREFIX] "
+				     "(http only, no TLS)",
+				     optarg);
+				return -EINVAL;
+			}
+			o->alertmanagers[o->nalertmanagers++] = optarg;
 			break;
 		case 'v':
 			mb_libbpf_verbose(1);
@@ -246,6 +285,10 @@ int cmd_run(int argc, char **argv)
 	     d->cfg.ndaemons, d->cfg.textfile, d->cfg.interval_s,
 	     mb_exec_probe_name(d->probes.exec_probe),
 	     (unsigned long long)d->probes.attach_ns / 1000000);
+	if (d->cfg.listen[0])
+		note("serving /metrics on http://%s/metrics", d->cfg.listen);
+	for (int i = 0; i < d->push.n; i++)
+		note("pushing alerts to %s", d->push.t[i].url);
 
 	while (!got_term) {
 		err = mb_daemon_step(d);
