@@ -5,14 +5,12 @@
  * alert asks for the textfile to be rewritten (within a second of it).
  */
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <bpf/libbpf.h>
 #include "daemon.h"
 #include "devices.h"
 #include "event_fmt.h"
@@ -22,14 +20,6 @@
 #define ALERT_WRITE_GAP_NS (200 * NS_PER_MS) /* textfile rewrites after alerts */
 #define DRAIN_POLL_MS 10 /* re-poll soon after a batch: records without a wakeup */
 #define IDLE_POLL_MS 500
-
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static uint64_t boot_ns(void)
 {
@@ -53,37 +43,7 @@ static void on_alert(void *ctx, const struct mb_alert *a)
 		d->state_dirty = 1;
 	d->alert_pending = 1;
 	if (d->push.n)
-		mb_push_feed(&d->push.set, a, wall_ms());
-}
-
-/*
- * The daemon's own alert: the textfile cannot be written. Pushed, not
- * logged (the warning already went to stderr): the file that failed may
- * be on the filesystem the alert log is on too.
- */
-static void textfile_alert(struct mb_daemon *d, int err, uint64_t now)
-{
-	struct mb_alert a;
-
-	if (!d->push.n)
-		return;
-	mb_alert_init(&a, now, err ? MB_SEV_CRITICAL : MB_SEV_INFO, "textfile_write");
-	snprintf(
-		a.summary, sizeof(a.summary),
-		err ? "cannot write the textfile %s: %s; the filesystem holding it may be failing" :
-		      "writing the textfile %s works again",
-		d->cfg.textfile, strerror(-err));
-	mb_alert_str(&a, "textfile", d->cfg.textfile);
-	if (err)
-		mb_alert_str(&a, "error", strerror(-err));
-	mb_push_feed(&d->push.set, &a, wall_ms());
-}
-
-/* What /metrics serves: exactly the bytes just rendered for the textfile. */
-static void publish(struct mb_daemon *d)
-{
-	if (d->httpd.open && !d->prom.err && mb_httpd_publish(&d->httpd, d->prom.buf, d->prom.len))
-		warn("/metrics: out of memory, serving the previous exposition");
+		mb_push_feed(&d->push.set, a, mb_wall_ms());
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -159,17 +119,17 @@ static void write_textfile(struct mb_daemon *d, uint64_t now)
 		d->m.textfile_errors++;
 		if (!d->write_failing) {
 			warn("cannot write %s: %s (will retry)", d->cfg.textfile, strerror(-err));
-			textfile_alert(d, err, now);
+			mb_daemon_textfile_alert(d, err, now);
 		}
 		d->write_failing = 1;
 		/* /metrics has the failure counted at once, not one interval later. */
 		mb_metrics_render(&d->m, &d->prom, wall.tv_sec + wall.tv_nsec / 1e9);
 	} else if (d->write_failing) {
 		note("writing %s works again", d->cfg.textfile);
-		textfile_alert(d, 0, now);
+		mb_daemon_textfile_alert(d, 0, now);
 		d->write_failing = 0;
 	}
-	publish(d);
+	mb_daemon_publish(d);
 	if (d->state_dirty)
 		save_state(d);
 	d->alert_pending = 0;
@@ -206,47 +166,6 @@ static void load_state(struct mb_daemon *d)
 	if (mb_fs_load(d->fs, f, d->boot_id))
 		warn("ignoring malformed state file %s", d->state_file);
 	fclose(f);
-}
-
-/* Sticky shutdowns from before a restart are in force: push them again. */
-static void push_restored(struct mb_daemon *d)
-{
-	for (int i = 0; i < mb_fs_shutdown_count(d->fs); i++) {
-		const struct mb_fs_flag *f = mb_fs_shutdown_at(d->fs, i);
-		struct mb_alert a;
-
-		mb_alert_init(&a, f->ts_ns, MB_SEV_CRITICAL, "fs_shutdown");
-		snprintf(a.summary, sizeof(a.summary),
-			 "%s on %s (%s) is shut down (flagged before mailbpf restarted)", f->fstype,
-			 f->devname, f->mountpoint);
-		mb_alert_str(&a, "device", f->devname);
-		mb_alert_str(&a, "mountpoint", f->mountpoint);
-		mb_alert_str(&a, "fstype", f->fstype);
-		mb_push_feed(&d->push.set, &a, wall_ms());
-	}
-}
-
-/* --listen and --alertmanager: sockets only, opened before any probe. */
-static int start_outputs(struct mb_daemon *d)
-{
-	char host[256] = "";
-	int err;
-
-	if (d->cfg.listen[0]) {
-		err = mb_httpd_open(&d->httpd, d->cfg.listen);
-		if (err)
-			return err;
-	}
-	gethostname(host, sizeof(host) - 1);
-	mb_push_set_init(&d->push.set, host);
-	err = mb_push_configure(&d->push, &d->cfg);
-	if (err) {
-		warn("alertmanager_url: cannot use the configured URLs");
-		return err;
-	}
-	if (d->push.n)
-		push_restored(d);
-	return 0;
 }
 
 int mb_daemon_start(struct mb_daemon *d)
@@ -291,7 +210,7 @@ int mb_daemon_start(struct mb_daemon *d)
 	}
 	mb_mounts_read(&d->mounts, "/proc/self/mountinfo");
 	load_state(d);
-	err = start_outputs(d);
+	err = mb_daemon_start_net(d);
 	if (err)
 		return err;
 	err = mb_probes_start(&d->probes, &po);
@@ -303,34 +222,6 @@ int mb_daemon_start(struct mb_daemon *d)
 	return 0;
 }
 
-/*
- * One poll() over the ring buffer's epoll descriptor, the /metrics
- * connection and the Alertmanager sockets, so that none of them waits on
- * another: records are consumed as before, then each socket does what it
- * can without blocking.
- */
-static int poll_outputs(struct mb_daemon *d, uint64_t now, int timeout)
-{
-	struct pollfd pfd[2 + MB_MAX_ALERTMANAGERS];
-	int n = 1, http_at = -1, err;
-
-	pfd[0].fd = ring_buffer__epoll_fd(d->probes.rb);
-	pfd[0].events = POLLIN;
-	if (d->httpd.open) {
-		http_at = n++;
-		mb_httpd_pollfd(&d->httpd, &pfd[http_at], now, &timeout);
-	}
-	mb_push_pollfds(&d->push, &pfd[n], now, wall_ms(), &timeout);
-	if (poll(pfd, (nfds_t)(n + d->push.n), timeout) < 0 && errno != EINTR)
-		return -errno;
-	err = mb_probes_poll(&d->probes, 0);
-	now = boot_ns();
-	if (http_at >= 0)
-		mb_httpd_handle(&d->httpd, pfd[http_at].revents, now);
-	mb_push_handle(&d->push, &pfd[n], now);
-	return err;
-}
-
 int mb_daemon_step(struct mb_daemon *d)
 {
 	uint64_t now = boot_ns();
@@ -339,7 +230,7 @@ int mb_daemon_step(struct mb_daemon *d)
 	timeout = d->busy ? DRAIN_POLL_MS : IDLE_POLL_MS;
 	d->busy = 0;
 	if (d->httpd.open || d->push.n)
-		err = poll_outputs(d, now, timeout);
+		err = mb_daemon_poll_net(d, now, timeout);
 	else
 		err = mb_probes_poll(&d->probes, timeout);
 	if (err < 0)
