@@ -93,6 +93,11 @@ $(OUTPUT)/faultfs: tools/faultfs.c $(OUTPUT)/.deps
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< $$(pkg-config --cflags --libs fuse3) -o $@
 
+# RestrictAddressFamilies=AF_UNIX without systemd, for test_unit_net.
+$(OUTPUT)/afunix: tools/afunix.c | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
 $(OUTPUT)/mbload: tools/mbload.c | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
@@ -109,7 +114,7 @@ $(OUTPUT)/mbfloor: tools/mbfloor.c $(OUTPUT)/mbfloor.skel.h
 
 unit: $(UNIT_BINS)
 
-test: mailbpf $(UNIT_BINS) $(OUTPUT)/faultfs
+test: mailbpf $(UNIT_BINS) $(OUTPUT)/faultfs $(OUTPUT)/afunix
 	$(Q)bash tests/run.sh
 
 run: mailbpf
@@ -132,6 +137,7 @@ install: mailbpf
 	install -D -m 0755 mailbpf $(DESTDIR)$(PREFIX)/sbin/mailbpf
 	install -D -m 0644 docs/mailbpf.8 $(DESTDIR)$(PREFIX)/share/man/man8/mailbpf.8
 	install -D -m 0644 deploy/systemd/mailbpf.service $(DESTDIR)/lib/systemd/system/mailbpf.service
+	install -D -m 0644 deploy/systemd/network.conf $(DESTDIR)$(PREFIX)/share/mailbpf/systemd/network.conf
 	install -D -m 0644 deploy/prometheus/mailbpf.rules.yml \
 		$(DESTDIR)$(PREFIX)/share/mailbpf/prometheus/mailbpf.rules.yml
 	install -D -m 0644 deploy/grafana/mailbpf.json $(DESTDIR)$(PREFIX)/share/mailbpf/grafana/mailbpf.json

@@ -81,6 +81,15 @@ int mb_httpd_parse_addr(const char *s, void *sa, unsigned int *salen)
 	return -EINVAL;
 }
 
+const char *mb_no_network_hint(int err)
+{
+	/* PrivateNetwork=yes leaves only a down lo; RestrictAddressFamilies= fails socket(). */
+	if (err == EADDRNOTAVAIL || err == EAFNOSUPPORT || err == ENETUNREACH || err == ENETDOWN)
+		return " (the shipped systemd unit has no IP networking: install "
+		       "/usr/share/mailbpf/systemd/network.conf as a drop-in, see mailbpf(8))";
+	return "";
+}
+
 int mb_httpd_open(struct mb_httpd *h, const char *addr)
 {
 	struct sockaddr_storage sa;
@@ -105,7 +114,7 @@ int mb_httpd_open(struct mb_httpd *h, const char *addr)
 	return 0;
 fail:
 	err = -errno;
-	warn("cannot listen on %s: %s", addr, strerror(errno));
+	warn("cannot listen on %s: %s%s", addr, strerror(errno), mb_no_network_hint(errno));
 	if (h->lfd >= 0)
 		close(h->lfd);
 	h->lfd = -1;

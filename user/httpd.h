@@ -38,6 +38,9 @@ struct mb_httpd {
  */
 int mb_httpd_parse_addr(const char *s, void *sa, unsigned int *salen);
 
+/* " (... install the network.conf drop-in ...)" for errnos a unit without IP gives. */
+const char *mb_no_network_hint(int err);
+
 /* Listen on addr. 0 or negative errno (warned, naming addr). */
 int mb_httpd_open(struct mb_httpd *h, const char *addr);
 

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "httpd.h"
 #include "log.h"
 #include "push.h"
 
@@ -96,6 +97,14 @@ static void fail(struct mb_push *p, struct mb_push_target *t, uint64_t now, cons
 	t->salen = 0; /* resolve again: the name may point elsewhere now */
 }
 
+static void fail_errno(struct mb_push *p, struct mb_push_target *t, uint64_t now, int err)
+{
+	char what[320];
+
+	snprintf(what, sizeof(what), "%s%s", strerror(err), mb_no_network_hint(err));
+	fail(p, t, now, what);
+}
+
 static void start(struct mb_push *p, struct mb_push_target *t, uint64_t now, long blen)
 {
 	char head[MB_PATH_LEN + 512];
@@ -133,11 +142,11 @@ static void start(struct mb_push *p, struct mb_push_target *t, uint64_t now, lon
 	t->deadline_ns = now + MB_PUSH_ATTEMPT_NS;
 	t->fd = socket(t->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (t->fd < 0) {
-		fail(p, t, now, strerror(errno));
+		fail_errno(p, t, now, errno);
 		return;
 	}
 	if (connect(t->fd, (struct sockaddr *)&t->sa, t->salen) && errno != EINPROGRESS) {
-		fail(p, t, now, strerror(errno));
+		fail_errno(p, t, now, errno);
 		return;
 	}
 	t->state = ST_CONNECT;
@@ -242,7 +251,7 @@ void mb_push_handle(struct mb_push *p, const struct pollfd *pfd, uint64_t now_ns
 		case ST_CONNECT:
 			getsockopt(t->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
 			if (soerr) {
-				fail(p, t, now_ns, strerror(soerr));
+				fail_errno(p, t, now_ns, soerr);
 				break;
 			}
 			t->state = ST_SEND;
@@ -251,7 +260,7 @@ void mb_push_handle(struct mb_push *p, const struct pollfd *pfd, uint64_t now_ns
 			n = send(t->fd, t->out + t->out_off, t->out_len - t->out_off, MSG_NOSIGNAL);
 			if (n < 0) {
 				if (errno != EAGAIN && errno != EINTR)
-					fail(p, t, now_ns, strerror(errno));
+					fail_errno(p, t, now_ns, errno);
 				break;
 			}
 			t->out_off += (size_t)n;
@@ -263,7 +272,7 @@ void mb_push_handle(struct mb_push *p, const struct pollfd *pfd, uint64_t now_ns
 				 0);
 			if (n < 0) {
 				if (errno != EAGAIN && errno != EINTR)
-					fail(p, t, now_ns, strerror(errno));
+					fail_errno(p, t, now_ns, errno);
 				break;
 			}
 			t->resp_len += (size_t)n;
