@@ -44,7 +44,13 @@ struct {
  */
 const volatile __u64 wakeup_gap_ns = 5000000;
 
-extern unsigned long CONFIG_HZ __kconfig __weak;
+/*
+ * One jiffy in ns, from the kernel config userspace read (CONFIG_HZ); 0
+ * when it could not be read. Not a __kconfig extern: libbpf refuses to load
+ * an object with one where no config file is readable (containers, minimal
+ * images), even a weak one.
+ */
+const volatile __u64 jiffy_ns = 0;
 
 /*
  * Jiffies in ns, a memory load: for rate limits and windows of a second and
@@ -54,9 +60,9 @@ extern unsigned long CONFIG_HZ __kconfig __weak;
  */
 static __always_inline __u64 mb_coarse_ns(void)
 {
-	if (!CONFIG_HZ)
+	if (!jiffy_ns)
 		return bpf_ktime_get_boot_ns();
-	return bpf_jiffies64() * (1000000000ULL / CONFIG_HZ);
+	return bpf_jiffies64() * jiffy_ns;
 }
 
 static __always_inline __u64 mb_rb_flags(__u64 now)

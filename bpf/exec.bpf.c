@@ -91,15 +91,43 @@ struct {
 /* Zeroes to create an exec_pending entry from (a value too big for the stack). */
 char pending_zero[sizeof(struct mb_exec_pending)];
 
-/* Weak: a kernel before 6.18 must still load the syscall variant of this object. */
+/*
+ * BPF task_work (6.18: the _impl form; later kernels drop the implicit aux
+ * argument from the name). Weak, and called only under task_work_kind,
+ * which userspace sets from what vmlinux BTF has: a kernel without either
+ * loads this object with the call eliminated as dead code.
+ */
 extern int bpf_task_work_schedule_resume_impl(struct task_struct *task, struct bpf_task_work *tw,
 					      void *map__map,
 					      int (*cb)(struct bpf_map *, void *, void *),
 					      void *aux__prog) __ksym __weak;
+extern int bpf_task_work_schedule_resume(struct task_struct *task, struct bpf_task_work *tw,
+					 void *map__map,
+					 int (*cb)(struct bpf_map *, void *, void *)) __ksym __weak;
+const volatile __u32 task_work_kind = 0; /* enum mb_task_work */
 
-static __always_inline int exec_exit(long ret, int is_at)
+/* task->rseq: a pointer until 6.18, struct rseq_data (usrptr) after. */
+struct rseq_data___new {
+	struct rseq *usrptr;
+} __attribute__((preserve_access_index));
+struct task_struct___rseq_new {
+	struct rseq_data___new rseq;
+} __attribute__((preserve_access_index));
+struct task_struct___rseq_old {
+	struct rseq *rseq;
+} __attribute__((preserve_access_index));
+
+static __always_inline int task_has_rseq(struct task_struct *t)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	if (bpf_core_type_exists(struct rseq_data___new))
+		return BPF_CORE_READ((struct task_struct___rseq_new *)t, rseq.usrptr) != NULL;
+	return BPF_CORE_READ((struct task_struct___rseq_old *)t, rseq) != NULL;
+}
+
+/* A failed exec seen at its syscall's exit; regs NULL: the task's saved ones. */
+static __always_inline int exec_exit(const struct pt_regs *regs, long ret, int is_at)
+{
+	struct task_struct *task;
 	struct mb_exec_event *e;
 	__u32 zero = 0;
 
@@ -108,19 +136,39 @@ static __always_inline int exec_exit(long ret, int is_at)
 	e = bpf_map_lookup_elem(&exec_scratch, &zero);
 	if (!e)
 		return 0;
-	return exec_failed(task, (struct pt_regs *)bpf_task_pt_regs(task), ret, is_at, e);
+	task = bpf_get_current_task_btf();
+	if (!regs)
+		regs = (const struct pt_regs *)bpf_task_pt_regs(task);
+	return exec_failed(task, (struct pt_regs *)regs, ret, is_at, e);
 }
 
 SEC("tracepoint/syscalls/sys_exit_execve")
 int exec_exit_execve(struct trace_event_raw_sys_exit *ctx)
 {
-	return exec_exit(ctx->ret, 0);
+	return exec_exit(NULL, ctx->ret, 0);
 }
 
 SEC("tracepoint/syscalls/sys_exit_execveat")
 int exec_exit_execveat(struct trace_event_raw_sys_exit *ctx)
 {
-	return exec_exit(ctx->ret, 1);
+	return exec_exit(NULL, ctx->ret, 1);
+}
+
+/*
+ * fexit on the syscall entry points: every errno, the caller's registers
+ * as the syscall got them, and nothing on any other syscall. Only where
+ * the kernel lets BPF trampolines attach (ftrace, no lockdown).
+ */
+SEC("fexit/__x64_sys_execve")
+int BPF_PROG(exec_fexit_execve, const struct pt_regs *regs, long ret)
+{
+	return exec_exit(regs, ret, 0);
+}
+
+SEC("fexit/__x64_sys_execveat")
+int BPF_PROG(exec_fexit_execveat, const struct pt_regs *regs, long ret)
+{
+	return exec_exit(regs, ret, 1);
 }
 
 /* The task is back from the failed syscall: ax holds -errno. */
@@ -185,7 +233,7 @@ int BPF_PROG(exec_mm_gone, struct mm_struct *mm)
 
 	if (task->flags & (PF_EXITING | PF_KTHREAD) || task->mm == mm || mm->exe_file)
 		return 0;
-	if (task->rseq) {
+	if (task_has_rseq(task)) {
 		m = bpf_task_storage_get(&exec_mark, task, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
 		if (m) {
 			if (!m->pending)
@@ -199,8 +247,11 @@ int BPF_PROG(exec_mm_gone, struct mm_struct *mm)
 	if (bpf_map_update_elem(&exec_pending, &tid, pending_zero, BPF_ANY))
 		goto lost;
 	p = bpf_map_lookup_elem(&exec_pending, &tid);
-	if (p &&
+	if (p && task_work_kind == MB_TASK_WORK_IMPL &&
 	    !bpf_task_work_schedule_resume_impl(task, &p->tw, &exec_pending, exec_back_tw, NULL))
+		return 0;
+	if (p && task_work_kind == MB_TASK_WORK_PLAIN &&
+	    !bpf_task_work_schedule_resume(task, &p->tw, &exec_pending, exec_back_tw))
 		return 0;
 	bpf_map_delete_elem(&exec_pending, &tid);
 lost:
@@ -208,6 +259,13 @@ lost:
 	return 0;
 }
 
+/*
+ * A successful exec, measured in O(1) from the new mm's argument and
+ * environment bounds. Only when the total alone is above the warning share
+ * of MAX_ARG_STRLEN can one string be near that limit: then (rarely) the
+ * strings are walked for the longest, the likeliest E2BIG of all (a config
+ * value exported into the environment).
+ */
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(exec_near, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -215,8 +273,9 @@ int BPF_PROG(exec_near, struct task_struct *p, pid_t old_pid, struct linux_binpr
 	struct mb_exec_event *e;
 	struct mm_struct *mm = p->mm;
 	char comm[MB_COMM_LEN] = {};
-	__u32 zero = 0;
-	__u64 used, limit, rlim, now;
+	struct walk *w = NULL;
+	__u32 zero = 0, by_strlen = 0;
+	__u64 used, limit, rlim, now, longest = 0, share, wshare;
 	int above, new_worst = 0;
 	int argc = bprm->argc, envc = bprm->envc;
 
@@ -226,19 +285,39 @@ int BPF_PROG(exec_near, struct task_struct *p, pid_t old_pid, struct linux_binpr
 	used = (mm->arg_end - mm->arg_start) + (mm->env_end - mm->env_start) +
 	       ((argc > 1 ? argc : 1) + envc) * sizeof(void *);
 	limit = exec_limit(p, &rlim);
+	share = used * 1000 / limit;
+	if (used * 1000 > near_permille * MB_MAX_ARG_STRLEN) {
+		w = walk_begin(0, 0);
+		if (w) {
+			w->contig = 1;
+			w->cur = mm->arg_start;
+			w->end = mm->arg_end;
+			w->env_start = mm->env_start;
+			w->env_end = mm->env_end;
+			walk_run(w);
+			longest = w->longest;
+			if (longest * 1000 / MB_MAX_ARG_STRLEN > share) {
+				share = longest * 1000 / MB_MAX_ARG_STRLEN;
+				by_strlen = 1;
+			}
+		}
+	}
 	__builtin_memcpy(comm, p->comm, sizeof(comm)); /* direct BTF loads */
-	above = used * 1000 > near_permille * limit;
+	above = share > near_permille;
 	worst = bpf_map_lookup_elem(&near_worst, comm);
 	if (!worst) {
-		init.used = used;
-		init.limit = limit;
+		init.used = by_strlen ? longest : used;
+		init.limit = by_strlen ? MB_MAX_ARG_STRLEN : limit;
+		init.by_strlen = by_strlen;
 		init.count = above;
 		bpf_map_update_elem(&near_worst, comm, &init, BPF_ANY);
 		new_worst = 1;
 	} else {
-		if (used * 1000 / limit > worst->used * 1000 / (worst->limit ?: 1)) {
-			worst->used = used;
-			worst->limit = limit;
+		wshare = worst->used * 1000 / (worst->limit ?: 1);
+		if (share > wshare) {
+			worst->used = by_strlen ? longest : used;
+			worst->limit = by_strlen ? MB_MAX_ARG_STRLEN : limit;
+			worst->by_strlen = by_strlen;
 			new_worst = 1;
 		}
 		if (above)
@@ -255,13 +334,22 @@ int BPF_PROG(exec_near, struct task_struct *p, pid_t old_pid, struct linux_binpr
 	mb_hdr_fill(&e->hdr, MB_EV_EXEC_NEAR, now);
 	mb_task_fill(&e->task, p);
 	e->err = 0;
-	e->flags = MB_EXEC_F_SIZES;
+	e->flags = MB_EXEC_F_SIZES | (by_strlen ? MB_EXEC_F_NEAR_STRLEN : 0);
 	e->argc = argc;
 	e->envc = envc;
 	e->argv_bytes = mm->arg_end - mm->arg_start;
 	e->env_bytes = mm->env_end - mm->env_start;
 	e->longest = 0;
 	e->longest_idx = e->longest_is_env = 0;
+	e->longest_name[0] = 0;
+	if (w && w->longest) {
+		walk_fill(e, w);
+		/* The kernel's counts, not the walk's (which a budget may cut). */
+		e->argc = argc;
+		e->envc = envc;
+		e->argv_bytes = mm->arg_end - mm->arg_start;
+		e->env_bytes = mm->env_end - mm->env_start;
+	}
 	e->limit = limit;
 	e->rlim_stack = rlim;
 	e->suppressed = 0;

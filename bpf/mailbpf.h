@@ -16,6 +16,9 @@
 #define MB_PATH_LEN 256
 #define MB_ANCESTORS 4
 #define MB_DETAIL_LEN 32
+/* An environment variable's name as sent: the string's first bytes, cut at
+ * '=' in userspace. argv strings are never sent (they can hold secrets). */
+#define MB_ENV_NAME_LEN 64
 
 /* Reload counts: a per-CPU array indexed watched * 64 + signal. */
 #define MB_SIG_SLOTS ((MB_WATCH_MAX + 1) * 64)
@@ -54,6 +57,13 @@ enum mb_probe {
 	MB_PROBE_MAX,
 };
 
+/* Which BPF task_work kfunc this kernel has (userspace finds it in BTF). */
+enum mb_task_work {
+	MB_TASK_WORK_NONE = 0,
+	MB_TASK_WORK_IMPL = 1, /* bpf_task_work_schedule_resume_impl (6.18) */
+	MB_TASK_WORK_PLAIN = 2, /* bpf_task_work_schedule_resume (implicit aux) */
+};
+
 /* signal_generate's result (include/trace/events/signal.h). */
 enum mb_sig_result {
 	MB_SIG_DELIVERED = 0,
@@ -83,6 +93,7 @@ enum mb_fs_source {
 #define MB_EXEC_F_TRUNCATED (1U << 1) /* argv/env walk stopped early */
 #define MB_EXEC_F_OVER_STRLEN (1U << 2) /* one string > MAX_ARG_STRLEN */
 #define MB_EXEC_F_SIZES (1U << 3) /* sizes were measured */
+#define MB_EXEC_F_NEAR_STRLEN (1U << 4) /* near miss: one string close to MAX_ARG_STRLEN */
 
 struct mb_hdr {
 	__u32 type; /* enum mb_event_type */
@@ -122,6 +133,7 @@ struct mb_exec_event {
 	__u32 suppressed; /* same-key failures folded in since the last record */
 	__u32 pad;
 	char filename[MB_PATH_LEN];
+	char longest_name[MB_ENV_NAME_LEN]; /* longest is an env string: its start */
 };
 
 struct mb_signal_event {
@@ -233,19 +245,21 @@ struct mb_fs_key {
 
 /* Worst exec argument usage seen per program (near-miss gauge). */
 struct mb_near_val {
-	__u64 used; /* bytes: strings + pointers */
-	__u64 limit;
+	__u64 used; /* bytes: strings + pointers, or the longest string (by_strlen) */
+	__u64 limit; /* the total limit, or MAX_ARG_STRLEN (by_strlen) */
 	__u64 count; /* execs above the warning share */
+	__u32 by_strlen; /* the worst share was one string against MAX_ARG_STRLEN */
+	__u32 pad;
 };
 
 _Static_assert(sizeof(struct mb_hdr) == 16, "mb_hdr size");
 _Static_assert(sizeof(struct mb_task) == 120, "mb_task size");
-_Static_assert(sizeof(struct mb_exec_event) == 464, "mb_exec_event size");
+_Static_assert(sizeof(struct mb_exec_event) == 528, "mb_exec_event size");
 _Static_assert(sizeof(struct mb_signal_event) == 184, "mb_signal_event size");
 _Static_assert(sizeof(struct mb_fs_event) == 112, "mb_fs_event size");
 _Static_assert(sizeof(struct mb_exec_key) == 24, "mb_exec_key size");
 _Static_assert(sizeof(struct mb_rate_val) == 24, "mb_rate_val size");
-_Static_assert(sizeof(struct mb_near_val) == 24, "mb_near_val size");
+_Static_assert(sizeof(struct mb_near_val) == 32, "mb_near_val size");
 _Static_assert(sizeof(struct mb_watch) == 24, "mb_watch size");
 _Static_assert(sizeof(struct mb_watch_slot) == 40, "mb_watch_slot size");
 _Static_assert(MB_WATCH_SLOTS == 256, "mb_watch_hash() returns 8 bits");

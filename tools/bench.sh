@@ -162,14 +162,15 @@ MB_PID=
 MB_DIR=
 MB_PROM=
 
-start_mailbpf() { # start_mailbpf TAG -> sets MB_PID, MB_DIR, MB_PROM; notes attach times
+start_mailbpf() { # start_mailbpf TAG [ARGS] -> sets MB_PID, MB_DIR, MB_PROM; notes attach times
 	local tag=$1 t0 line ms
+	shift
 	MB_DIR=$TMP/mb.$tag
 	mkdir -p "$MB_DIR"
 	MB_PROM=$MB_DIR/mailbpf.prom
 	t0=$(now)
 	"$MAILBPF" run --config "$MBCONF" --textfile "$MB_PROM" --state-dir "$MB_DIR/state" \
-		--alert-log "$MB_DIR/alerts.log" --interval 1 2>"$MB_DIR/stderr" &
+		--alert-log "$MB_DIR/alerts.log" --interval 1 "$@" 2>"$MB_DIR/stderr" &
 	MB_PID=$!
 	PIDS+=("$MB_PID")
 	line=
@@ -390,6 +391,42 @@ for r in $(seq 1 "$NLAT"); do
 	note alert_ms "$r" "${a:--1}"
 	note textfile_ms "$r" "$(field textfile_ms "$out")"
 done
+# --- exec probe tiers: every tier this kernel runs (the default is the
+# first of them), forced one at a time, on the workloads a tier changes:
+# fork+exec and E2BIG (its own hooks) and kill(pid, 0) (the syscall tier's
+# price on every other syscall). Rounds interleave the tiers with a bare
+# run; ratios are best run / best bare run of this section.
+TIERS=(fexit mm syscall)
+TIER_WORKLOADS=(exec e2big kill0)
+TIER_ROUNDS=$((ROUNDS < 5 ? ROUNDS : 5))
+declare -A TIER_OK=() TIER_WHY=()
+echo "bench: exec probe tiers, $TIER_ROUNDS rounds"
+for r in $(seq 1 "$TIER_ROUNDS"); do
+	for w in "${TIER_WORKLOADS[@]}"; do
+		out=$(run_workload bare "$w" "t$r")
+		echo "tierbare $w $r $(field ops_per_s "$out")" >>"$RES"
+	done
+	for t in "${TIERS[@]}"; do
+		[ "${TIER_OK[$t]:-1}" = 0 ] && continue
+		start_mailbpf "tier.$t.$r" --exec-probe "$t"
+		if grep -q "exec_probe $t not available" "$MB_DIR/stderr"; then
+			TIER_OK[$t]=0
+			TIER_WHY[$t]=$(sed -n "s/.*exec_probe $t not available here: //p" "$MB_DIR/stderr" | head -1)
+			stop_pid "$MB_PID"
+			continue
+		fi
+		TIER_OK[$t]=1
+		sleep 0.3
+		for w in "${TIER_WORKLOADS[@]}"; do
+			out=$(run_workload "tier$t" "$w" "$r")
+			echo "tier_$t $w $r $(field ops_per_s "$out")" >>"$RES"
+			printf 'bench: tier round %d/%d %-8s %-7s %12s ops/s\n' "$r" "$TIER_ROUNDS" "$t" "$w" \
+				"$(field ops_per_s "$out")"
+		done
+		stop_pid "$MB_PID"
+	done
+done
+
 T_END=$(now)
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -526,6 +563,22 @@ table=$TMP/table.md
 		own=$(awk -v a="$mn" -v b="$fn" 'BEGIN { if (a != "" && b != "") printf "%.1f", a - b; else print "n/a" }')
 		share=$(awk -v o="$own" -v r="$(rates bare "$w" | maxv)" 'BEGIN { if (o != "n/a" && r > 0) printf "%.2f%%", 100 * o * r / 1e9; else print "n/a" }')
 		echo "| ${LABEL[$w]} | $(dvals "bpfruns_mailbpf_$w" | head -1) | ${mn:-n/a} | ${fn:-n/a} | $own | $share |"
+	done
+	echo
+	echo "### Exec probe tiers ($TIER_ROUNDS rounds, each tier forced with --exec-probe; best run / best bare run of this section)"
+	echo
+	echo "| tier | on this kernel | ${LABEL[exec]} | ${LABEL[e2big]} | ${LABEL[kill0]} |"
+	echo "|---|---|---:|---:|---:|"
+	for t in "${TIERS[@]}"; do
+		if [ "${TIER_OK[$t]:-0}" = 1 ]; then
+			row="| $t | runs |"
+			for w in "${TIER_WORKLOADS[@]}"; do
+				row="$row $(ratio "$(rates "tier_$t" "$w" | maxv)" "$(rates tierbare "$w" | maxv)") |"
+			done
+			echo "$row"
+		else
+			echo "| $t | not available: ${TIER_WHY[$t]:-not tried} | — | — | — |"
+		fi
 	done
 	echo
 	echo "### mailbpf run: counts, memory, start, alert latency"

@@ -186,6 +186,7 @@ int cmd_check(int argc, char **argv)
 	const char *config = MB_DEFAULT_CONFIG, *textfile = NULL;
 	struct mb_probes_opts po = { .on_event = ignore_event, .ringbuf_bytes = 1 << 16 };
 	struct mb_probes probes;
+	char desc[512];
 	struct tally t = {};
 	struct mb_config cfg;
 	char err[512];
@@ -244,12 +245,18 @@ int cmd_check(int argc, char **argv)
 							  "FAIL",
 				     "probe %s: %s", mb_probe_name(i),
 				     probes.attached[i] ? "attached" : "not attached");
-			if (probes.exec_probe == cfg.exec_probe)
-				line(&t, "OK", "exec probe: %s",
-				     mb_exec_probe_name(cfg.exec_probe));
-			else /* slower on every syscall: worth a look */
-				line(&t, "WARN", "exec probe: %s, as mm is not available here",
-				     mb_exec_probe_name(probes.exec_probe));
+			/* The syscall tier slows every syscall down: worth a look. */
+			line(&t,
+			     !probes.exec ? "FAIL" :
+			     probes.exec_probe == MB_EXEC_PROBE_SYSCALL &&
+					     cfg.exec_probe != MB_EXEC_PROBE_SYSCALL ?
+					    "WARN" :
+					    "OK",
+			     "exec probe: %s", mb_probes_exec_desc(&probes, desc, sizeof(desc)));
+			line(&t, probes.feat.jiffy_ns ? "OK" : "WARN", "kernel config: %s",
+			     probes.feat.jiffy_ns ?
+				     "CONFIG_HZ read" :
+				     "unreadable (no /boot/config-*, /proc/config.gz): windows on the precise clock");
 			line(&t, "OK", "ring buffer: created, attach took %llu ms",
 			     (unsigned long long)probes.attach_ns / 1000000);
 			mb_probes_stop(&probes);

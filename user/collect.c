@@ -211,4 +211,5 @@ void mb_daemon_collect(struct mb_daemon *d, uint64_t now)
 	}
 	mb_probes_drops(&d->probes, d->m.lost);
 	memcpy(d->m.attached, d->probes.attached, sizeof(d->m.attached));
+	d->m.exec_probe = d->probes.exec ? d->probes.exec_probe : -1;
 }

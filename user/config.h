@@ -15,8 +15,11 @@
 
 /* How failed execs are found (bpf/exec.bpf.c explains the trade). */
 enum mb_exec_probe {
-	MB_EXEC_PROBE_MM = 0, /* exit_mmap + task_work: no cost on other syscalls */
-	MB_EXEC_PROBE_SYSCALL = 1, /* syscall exit tracepoints: every errno */
+	MB_EXEC_PROBE_AUTO = 0, /* the best this kernel allows, in the order below */
+	MB_EXEC_PROBE_FEXIT = 1, /* fexit on the exec syscalls: every errno, no other cost */
+	MB_EXEC_PROBE_MM = 2, /* exit_mmap + rseq/task_work: no cost on other syscalls */
+	MB_EXEC_PROBE_SYSCALL = 3, /* syscall exit tracepoints: every errno, all syscalls slower */
+	MB_EXEC_PROBE_MAX,
 };
 
 struct mb_daemon_cfg {
@@ -58,7 +61,7 @@ void mb_config_defaults(struct mb_config *c);
  */
 int mb_config_load(struct mb_config *c, const char *path, char *err, size_t errlen);
 
-/* "mm" or "syscall"; mb_config_parse_exec_probe() reads them back. */
+/* "auto", "fexit", "mm" or "syscall"; mb_config_parse_exec_probe() reads them back. */
 const char *mb_exec_probe_name(int probe);
 int mb_config_parse_exec_probe(const char *v, int *out);
 

@@ -240,19 +240,22 @@ int mb_config_parse_comms(const char *s, char comms[][MB_COMM_LEN], int *ncomms)
 	return 0;
 }
 
-static const char *const exec_probe_names[] = {
+static const char *const exec_probe_names[MB_EXEC_PROBE_MAX] = {
+	[MB_EXEC_PROBE_AUTO] = "auto",
+	[MB_EXEC_PROBE_FEXIT] = "fexit",
 	[MB_EXEC_PROBE_MM] = "mm",
 	[MB_EXEC_PROBE_SYSCALL] = "syscall",
 };
 
 const char *mb_exec_probe_name(int probe)
 {
-	return probe == MB_EXEC_PROBE_SYSCALL ? exec_probe_names[probe] : exec_probe_names[0];
+	return probe > 0 && probe < MB_EXEC_PROBE_MAX ? exec_probe_names[probe] :
+							  exec_probe_names[0];
 }
 
 int mb_config_parse_exec_probe(const char *v, int *out)
 {
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < MB_EXEC_PROBE_MAX; i++) {
 		if (!strcmp(v, exec_probe_names[i])) {
 			*out = i;
 			return 0;

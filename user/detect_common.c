@@ -284,3 +284,18 @@ const char *mb_basename(const char *path)
 		return path;
 	return slash + 1;
 }
+
+size_t mb_exec_env_name(const struct mb_exec_event *e, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	if (!len)
+		return 0;
+	if (e->longest_is_env && e->longest)
+		while (n < sizeof(e->longest_name) - 1 && n < len - 1 && e->longest_name[n] &&
+		       e->longest_name[n] != '=')
+			n++;
+	memcpy(buf, e->longest_name, n);
+	buf[n] = 0;
+	return n;
+}

@@ -97,6 +97,7 @@ const char *mb_exec_limit_name(enum mb_exec_limit l)
 
 int mb_exec_forensics(const struct mb_exec_event *e, char *buf, size_t len)
 {
+	char name[MB_ENV_NAME_LEN];
 	const char *where;
 	struct mb_exec_verdict v;
 	int n;
@@ -105,7 +106,11 @@ int mb_exec_forensics(const struct mb_exec_event *e, char *buf, size_t len)
 		return -EINVAL;
 	mb_exec_analyze(e, &v);
 	where = v.is_env ? "envp" : "argv";
-	if (v.hit == MB_EXEC_LIMIT_STRLEN && v.over_by)
+	if (v.hit == MB_EXEC_LIMIT_STRLEN && v.over_by && mb_exec_env_name(e, name, sizeof(name)))
+		n = snprintf(buf, len, "%s (%s[%u]) is %llu bytes, %llu over MAX_ARG_STRLEN (%lu)",
+			     name, where, v.idx, (unsigned long long)e->longest,
+			     (unsigned long long)v.over_by, MB_MAX_ARG_STRLEN);
+	else if (v.hit == MB_EXEC_LIMIT_STRLEN && v.over_by)
 		n = snprintf(buf, len, "%s[%u] is %llu bytes, %llu over MAX_ARG_STRLEN (%lu)",
 			     where, v.idx, (unsigned long long)e->longest,
 			     (unsigned long long)v.over_by, MB_MAX_ARG_STRLEN);
@@ -227,11 +232,20 @@ static void common_fields(struct mb_alert *a, const struct mb_exec_event *e,
 
 static void size_fields(struct mb_alert *a, const struct mb_exec_event *e)
 {
+	char name[MB_ENV_NAME_LEN], where[32];
+
 	mb_alert_int(a, "argc", e->argc);
 	mb_alert_int(a, "argv_bytes", (int64_t)e->argv_bytes);
 	mb_alert_int(a, "envc", e->envc);
 	mb_alert_int(a, "env_bytes", (int64_t)e->env_bytes);
 	mb_alert_int(a, "longest", (int64_t)e->longest);
+	if (!e->longest)
+		return;
+	snprintf(where, sizeof(where), "%s[%u]", e->longest_is_env ? "envp" : "argv",
+		 e->longest_idx);
+	mb_alert_str(a, "longest_at", where);
+	if (mb_exec_env_name(e, name, sizeof(name)))
+		mb_alert_str(a, "longest_name", name);
 }
 
 static void alert_e2big(struct mb_alert *a, const struct mb_exec_event *e, const struct exec_ctx *c)
@@ -268,27 +282,55 @@ static void alert_failure(struct mb_alert *a, const struct mb_exec_event *e,
 			 c->comm, e->task.tgid, err, c->filename, c->sup);
 }
 
+/*
+ * A successful exec close to one of the two limits: the total against the
+ * stack-derived limit, or (the kernel decides, MB_EXEC_F_NEAR_STRLEN) one
+ * string against MAX_ARG_STRLEN, the likelier E2BIG: a config value
+ * exported into the environment grows until one exec fails.
+ */
 static void alert_near(struct mb_alert *a, const struct mb_exec_event *e, const struct exec_ctx *c,
 		       uint32_t threshold)
 {
+	int by_strlen = !!(e->flags & MB_EXEC_F_NEAR_STRLEN);
+	char name[MB_ENV_NAME_LEN], what[MB_ENV_NAME_LEN + 40];
 	struct mb_exec_verdict v;
 	uint64_t used = mb_exec_used(e);
-	uint64_t pct;
+	uint64_t limit, pct;
 
 	mb_exec_analyze(e, &v);
-	pct = v.limit ? used * 100 / v.limit : 0;
+	if (by_strlen) {
+		used = e->longest;
+		limit = MB_MAX_ARG_STRLEN;
+	} else {
+		limit = v.limit;
+	}
+	pct = limit ? used * 100 / limit : 0;
 	mb_alert_init(a, e->hdr.ts_ns, MB_SEV_WARNING, kind_names[RL_NEAR]);
 	common_fields(a, e, c);
 	size_fields(a, e);
 	mb_alert_int(a, "used", (int64_t)used);
-	mb_alert_int(a, "limit", (int64_t)v.limit);
+	mb_alert_int(a, "limit", (int64_t)limit);
+	mb_alert_str(a, "limit_name", by_strlen ? "max_arg_strlen" : "total");
 	mb_alert_int(a, "percent", (int64_t)pct);
 	mb_alert_int(a, "threshold_pct", threshold);
+	if (!by_strlen) {
+		mb_alert_summary(
+			a,
+			"%s: exec by \"%s\" (pid %u) used %llu%% of its argument limit (%llu of %llu bytes); E2BIG is close%s",
+			c->program, c->comm, e->task.tgid, (unsigned long long)pct,
+			(unsigned long long)used, (unsigned long long)limit, c->sup);
+		return;
+	}
+	if (mb_exec_env_name(e, name, sizeof(name)))
+		snprintf(what, sizeof(what), "%s (envp[%u])", name, e->longest_idx);
+	else
+		snprintf(what, sizeof(what), "%s[%u]", e->longest_is_env ? "envp" : "argv",
+			 e->longest_idx);
 	mb_alert_summary(
 		a,
-		"%s: exec by \"%s\" (pid %u) used %llu%% of its argument limit (%llu of %llu bytes); E2BIG is close%s",
-		c->program, c->comm, e->task.tgid, (unsigned long long)pct,
-		(unsigned long long)used, (unsigned long long)v.limit, c->sup);
+		"%s: exec by \"%s\" (pid %u) passed %s of %llu bytes, %llu%% of MAX_ARG_STRLEN (%lu); one string over it is E2BIG%s",
+		c->program, c->comm, e->task.tgid, what, (unsigned long long)used,
+		(unsigned long long)pct, MB_MAX_ARG_STRLEN, c->sup);
 }
 
 void mb_exec_feed(struct mb_exec_det *x, const struct mb_exec_event *e)

@@ -173,7 +173,7 @@ static void task_fields(struct line *l, const char *pfx, const struct mb_task *t
 
 static void exec_fields(struct line *l, const struct mb_exec_event *e)
 {
-	char where[32];
+	char where[32], name[MB_ENV_NAME_LEN];
 
 	if (e->hdr.type == MB_EV_EXEC_FAIL)
 		str(l, "errno", mb_errno_name(e->err));
@@ -187,6 +187,8 @@ static void exec_fields(struct line *l, const struct mb_exec_event *e)
 		snprintf(where, sizeof(where), "%s[%u]", e->longest_is_env ? "envp" : "argv",
 			 e->longest_idx);
 		str(l, "longest_at", where);
+		if (mb_exec_env_name(e, name, sizeof(name)))
+			str(l, "longest_name", name);
 	}
 	num(l, "limit", (int64_t)e->limit);
 	if (l->json) {
@@ -197,6 +199,8 @@ static void exec_fields(struct line *l, const struct mb_exec_event *e)
 	}
 	if (e->flags & MB_EXEC_F_OVER_STRLEN)
 		str(l, "over", "max_arg_strlen");
+	if (e->flags & MB_EXEC_F_NEAR_STRLEN)
+		str(l, "near", "max_arg_strlen");
 	if (e->suppressed)
 		num(l, "suppressed", e->suppressed);
 	task_fields(l, "", &e->task);

@@ -13,4 +13,11 @@ void mb_log(enum mb_log_level level, const char *fmt, ...) __attribute__((format
 #define note(...) mb_log(MB_LOG_INFO, __VA_ARGS__)
 #define debug(...) mb_log(MB_LOG_DEBUG, __VA_ARGS__)
 
+/* libbpf's print callback: printed with -v, else kept (see log.c). */
+#include <stdarg.h>
+#include <bpf/libbpf.h>
+int mb_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args);
+void mb_libbpf_log_clear(void);
+const char *mb_libbpf_log_last(void);
+
 #endif

@@ -7,14 +7,6 @@
 #include "cli.h"
 #include "log.h"
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
-{
-	if (level == LIBBPF_DEBUG && !mb_verbose)
-		return 0;
-	/* Without -v only libbpf's warnings, which explain a failed load. */
-	return vfprintf(stderr, fmt, args);
-}
-
 void mb_libbpf_verbose(int on)
 {
 	mb_verbose = on;
@@ -40,7 +32,7 @@ int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 
-	libbpf_set_print(libbpf_print);
+	libbpf_set_print(mb_libbpf_print);
 	if (!cmd) {
 		usage(stderr);
 		return MB_EXIT_USAGE;

@@ -47,6 +47,7 @@ struct mb_metrics {
 	uint64_t incidents[MB_INC_MAX];
 	uint64_t lost[MB_PROBE_MAX];
 	int attached[MB_PROBE_MAX];
+	int exec_probe; /* enum mb_exec_probe in use; -1: the exec family is not loaded */
 	uint64_t textfile_errors;
 	uint64_t push_errors; /* failed Alertmanager pushes (push.c) */
 };

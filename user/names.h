@@ -48,6 +48,15 @@ void mb_task_ancestry(const struct mb_task *t, char *buf, size_t len);
 void mb_alert_summary(struct mb_alert *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * The name of the environment variable an exec record's longest string
+ * belongs to: the bytes of e->longest_name before '=' (at most
+ * MB_ENV_NAME_LEN - 1). Empty, returning 0, when the longest string was an
+ * argv one (those are named by index only: they can hold secrets) or the
+ * kernel sent no name. Returns the name's length.
+ */
+size_t mb_exec_env_name(const struct mb_exec_event *e, char *buf, size_t len);
+
 /* Last path component: "/usr/lib/dovecot/imap-login" -> "imap-login". */
 const char *mb_basename(const char *path);
 

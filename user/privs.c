@@ -53,6 +53,11 @@ int mb_privs_check(void)
 	return -EPERM;
 }
 
+static int bounding_has(int cap)
+{
+	return prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1;
+}
+
 int mb_privs_drop(const char *user)
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
@@ -69,12 +74,24 @@ int mb_privs_drop(const char *user)
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		return -errno;
-	/* Newer kernels know more capabilities than our headers: drop them too. */
-	while (prctl(PR_CAPBSET_READ, last + 1, 0, 0, 0) >= 0)
-		last++;
-	for (int cap = 0; cap <= last; cap++)
-		if (cap != CAP_BPF && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) && errno != EINVAL)
-			return -errno;
+	/*
+	 * Shrinking the bounding set takes CAP_SETPCAP, which systemd's
+	 * CapabilityBoundingSet= has already taken away: then the set is as
+	 * small as the unit made it, and no_new_privs plus the empty permitted
+	 * set below mean nothing in it can be regained. Not an error.
+	 */
+	if (bounding_has(CAP_SETPCAP)) {
+		/* Newer kernels know more capabilities than our headers: drop them too. */
+		while (prctl(PR_CAPBSET_READ, last + 1, 0, 0, 0) >= 0)
+			last++;
+		for (int cap = 0; cap <= last; cap++)
+			if (cap != CAP_BPF && bounding_has(cap) &&
+			    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) && errno != EINVAL)
+				return -errno;
+	}
+	/* Nothing ambient survives (EINVAL: a kernel without ambient caps). */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) && errno != EINVAL)
+		return -errno;
 	if (pw) {
 		if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) || setgroups(0, NULL) ||
 		    setgid(pw->pw_gid) || setuid(pw->pw_uid)) {

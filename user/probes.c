@@ -20,6 +20,7 @@
 #include "exec.skel.h"
 #include "signal.skel.h"
 #include "fs.skel.h"
+#include "kfeatures.h"
 #include "log.h"
 #include "probes.h"
 #include "watch_table.h"
@@ -83,7 +84,21 @@ static int use_ring(struct mb_probes *p, struct bpf_map *events, const struct mb
 	return p->ring_fd >= 0 ? bpf_map__reuse_fd(events, p->ring_fd) : 0;
 }
 
-static int load_exec(struct mb_probes *p, const struct mb_probes_opts *o, int mode)
+/* Only the programs of one exec tier load; the others stay out. */
+static void exec_autoload(struct exec_bpf *s, int mode)
+{
+	bpf_program__set_autoload(s->progs.exec_fexit_execve, mode == MB_EXEC_PROBE_FEXIT);
+	bpf_program__set_autoload(s->progs.exec_fexit_execveat, mode == MB_EXEC_PROBE_FEXIT);
+	bpf_program__set_autoload(s->progs.exec_mm_gone, mode == MB_EXEC_PROBE_MM);
+	bpf_program__set_autoload(s->progs.exec_back_rseq, mode == MB_EXEC_PROBE_MM);
+	bpf_program__set_autoload(s->progs.exec_exit_execve, mode == MB_EXEC_PROBE_SYSCALL);
+	bpf_program__set_autoload(s->progs.exec_exit_execveat, mode == MB_EXEC_PROBE_SYSCALL);
+	/* The mm tier's per-task maps (task storage is 5.11+) only where used. */
+	bpf_map__set_autocreate(s->maps.exec_mark, mode == MB_EXEC_PROBE_MM);
+	bpf_map__set_autocreate(s->maps.exec_pending, mode == MB_EXEC_PROBE_MM);
+}
+
+static int load_exec(struct mb_probes *p, const struct mb_probes_opts *o, int mode, int near)
 {
 	struct exec_bpf *s;
 	int err;
@@ -93,17 +108,12 @@ static int load_exec(struct mb_probes *p, const struct mb_probes_opts *o, int mo
 		return -errno;
 	s->rodata->exec_emit_gap_ns = o->exec_emit_gap_ns;
 	s->rodata->near_permille = o->near_permille;
-	if (mode == MB_EXEC_PROBE_MM) {
-		bpf_program__set_autoload(s->progs.exec_exit_execve, false);
-		bpf_program__set_autoload(s->progs.exec_exit_execveat, false);
-		if (!want(p, s->progs.exec_mm_gone, "mmap", "exit_mmap") ||
-		    !want(p, s->progs.exec_back_rseq, "rseq", "rseq_update")) {
-			err = -ENOENT;
-			goto fail;
-		}
-	} else {
-		bpf_program__set_autoload(s->progs.exec_mm_gone, false);
-		bpf_program__set_autoload(s->progs.exec_back_rseq, false);
+	s->rodata->jiffy_ns = p->feat.jiffy_ns;
+	s->rodata->have_bpf_loop = p->feat.bpf_loop;
+	s->rodata->task_work_kind = p->feat.task_work;
+	exec_autoload(s, mode);
+	bpf_program__set_autoload(s->progs.exec_near, near);
+	if (mode == MB_EXEC_PROBE_SYSCALL) {
 		want(p, s->progs.exec_exit_execve, "syscalls", "sys_exit_execve");
 		want(p, s->progs.exec_exit_execveat, "syscalls", "sys_exit_execveat");
 	}
@@ -117,8 +127,9 @@ static int load_exec(struct mb_probes *p, const struct mb_probes_opts *o, int mo
 	p->exec = s;
 	p->exec_probe = mode;
 	p->ring_fd = bpf_map__fd(s->maps.events);
-	p->attached[MB_PROBE_EXEC] = mode == MB_EXEC_PROBE_MM ? !!s->links.exec_mm_gone :
-								!!s->links.exec_exit_execve;
+	p->attached[MB_PROBE_EXEC] = mode == MB_EXEC_PROBE_FEXIT ? !!s->links.exec_fexit_execve :
+				     mode == MB_EXEC_PROBE_MM	  ? !!s->links.exec_mm_gone :
+								    !!s->links.exec_exit_execve;
 	p->attached[MB_PROBE_EXEC_NEAR] = !!s->links.exec_near;
 	return 0;
 fail:
@@ -126,22 +137,97 @@ fail:
 	return err;
 }
 
+/* Why this kernel cannot run an exec tier, or NULL when it can. */
+static const char *exec_tier_missing(const struct mb_probes *p, int mode)
+{
+	switch (mode) {
+	case MB_EXEC_PROBE_FEXIT:
+		return p->feat.fexit ? NULL : p->feat.fexit_why;
+	case MB_EXEC_PROBE_MM:
+		if (!tp_exists(p, "mmap", "exit_mmap"))
+			return "no mmap:exit_mmap tracepoint";
+		if (!tp_exists(p, "rseq", "rseq_update"))
+			return "no rseq:rseq_update tracepoint";
+		if (p->feat.task_work == MB_TASK_WORK_NONE)
+			return "no BPF task_work kfunc";
+		return NULL;
+	default:
+		if (!tp_exists(p, "syscalls", "sys_exit_execve"))
+			return "no syscalls:sys_exit_execve tracepoint";
+		return NULL;
+	}
+}
+
+/* One tier, and if it fails with the near-miss program, once more without it. */
+static int try_exec(struct mb_probes *p, const struct mb_probes_opts *o, int mode)
+{
+	int near = tp_exists(p, "sched", "sched_process_exec");
+	int err;
+
+	mb_libbpf_log_clear();
+	err = load_exec(p, o, mode, near);
+	if (err && near) {
+		snprintf(p->exec_why[mode], sizeof(p->exec_why[mode]), "%s",
+			 mb_libbpf_log_last());
+		if (!load_exec(p, o, mode, 0)) {
+			note("exec near-miss probe left out: %s", p->exec_why[mode]);
+			p->exec_why[mode][0] = 0;
+			return 0;
+		}
+	}
+	if (err)
+		snprintf(p->exec_why[mode], sizeof(p->exec_why[mode]), "load failed: %s",
+			 strerror(-err));
+	return err;
+}
+
 /*
- * The mm hook needs exit_mmap (6.1) and BPF task_work (6.18); an older
- * kernel gets the syscall tracepoints instead, with a notice saying so.
+ * Best tier first, each chosen by what this kernel has: fexit (every errno,
+ * nothing on other syscalls), mm (nothing on other syscalls, blind to
+ * failures before the binary is opened), the syscall tracepoints (every
+ * errno, every syscall slower). A forced tier is that tier or nothing.
  */
 static int start_exec(struct mb_probes *p, const struct mb_probes_opts *o)
 {
-	int err;
+	int first = o->exec_probe ? o->exec_probe : MB_EXEC_PROBE_FEXIT;
+	int last = o->exec_probe ? o->exec_probe : MB_EXEC_PROBE_SYSCALL;
+	int err = -EOPNOTSUPP;
 
-	if (o->exec_probe == MB_EXEC_PROBE_SYSCALL)
-		return load_exec(p, o, MB_EXEC_PROBE_SYSCALL);
-	err = load_exec(p, o, MB_EXEC_PROBE_MM);
-	if (!err)
-		return 0;
-	note("exec_probe mm not available here (%s), using the syscall tracepoints",
-	     strerror(-err));
-	return load_exec(p, o, MB_EXEC_PROBE_SYSCALL);
+	for (int mode = first; mode <= last; mode++) {
+		const char *why = exec_tier_missing(p, mode);
+
+		if (why) {
+			snprintf(p->exec_why[mode], sizeof(p->exec_why[mode]), "%s", why);
+			continue;
+		}
+		err = try_exec(p, o, mode);
+		if (!err)
+			return 0;
+	}
+	if (o->exec_probe)
+		warn("exec_probe %s not available here: %s", mb_exec_probe_name(o->exec_probe),
+		     p->exec_why[o->exec_probe]);
+	return err;
+}
+
+/* "mm (fexit: attach refused: ...)": the tier in use and why not a better one. */
+const char *mb_probes_exec_desc(const struct mb_probes *p, char *buf, size_t len)
+{
+	int n, open = 0;
+
+	n = snprintf(buf, len, "%s", p->exec ? mb_exec_probe_name(p->exec_probe) : "none");
+	for (int m = MB_EXEC_PROBE_FEXIT; m < MB_EXEC_PROBE_MAX; m++) {
+		if ((p->exec && m >= p->exec_probe) || n < 0 || (size_t)n >= len)
+			break;
+		if (!p->exec_why[m][0])
+			continue;
+		n += snprintf(buf + n, len - n, "%s%s: %s", open ? "; " : " (",
+			      mb_exec_probe_name(m), p->exec_why[m]);
+		open = 1;
+	}
+	if (open && n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - n, ")");
+	return buf;
 }
 
 static void watch_value(struct mb_watch *w, int idx, const struct mb_daemon_cfg *dc)
@@ -209,6 +295,7 @@ static int start_signal(struct mb_probes *p, const struct mb_probes_opts *o)
 	s->rodata->sig_mask = o->sig_mask;
 	s->rodata->watch_only = o->watch_only;
 	s->rodata->sig_emit_gap_ns = o->sig_emit_gap_ns;
+	s->rodata->jiffy_ns = p->feat.jiffy_ns;
 	err = use_ring(p, s->maps.events, o);
 	if (!err)
 		err = signal_bpf__load(s);
@@ -239,6 +326,7 @@ static int start_fs(struct mb_probes *p, const struct mb_probes_opts *o)
 	if (!s)
 		return -errno;
 	s->rodata->fs_emit_gap_ns = o->fs_emit_gap_ns;
+	s->rodata->jiffy_ns = p->feat.jiffy_ns;
 	xfs += want(p, s->progs.xfs_buf_ioerror, "xfs", "xfs_buf_ioerror");
 	xfs += want(p, s->progs.xfs_force_shutdown, "xfs", "xfs_force_shutdown");
 	want(p, s->progs.xfs_fs_mark_sick, "xfs", "xfs_fs_mark_sick");
@@ -281,12 +369,15 @@ int mb_probes_start(struct mb_probes *p, const struct mb_probes_opts *o)
 	p->ring_fd = -1;
 	/* Once, not per tracepoint: it may mount tracefs, or warn that it cannot. */
 	p->tracefs = tracefs();
+	mb_features_probe(&p->feat);
 	err = start_exec(p, o);
 	if (err)
 		warn("exec probes not loaded: %s", strerror(-err));
+	mb_libbpf_log_clear();
 	err = start_signal(p, o);
 	if (err)
-		warn("signal probe not loaded: %s", strerror(-err));
+		warn("signal probe not loaded: %s (%s; -v shows libbpf's log)", strerror(-err),
+		     mb_libbpf_log_last());
 	err = start_fs(p, o);
 	if (err)
 		warn("filesystem probes not loaded: %s", strerror(-err));

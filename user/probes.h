@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include "../bpf/mailbpf.h"
 #include "config.h"
+#include "kfeatures.h"
 
 typedef int (*mb_event_fn)(void *ctx, void *data, size_t size);
 
@@ -18,7 +19,7 @@ struct mb_probes_opts {
 	uint64_t sig_emit_gap_ns; /* 0: every reload gets a record */
 	uint64_t fs_emit_gap_ns;
 	uint32_t near_permille;
-	int exec_probe; /* enum mb_exec_probe; mm falls back to syscall */
+	int exec_probe; /* enum mb_exec_probe; auto takes the best that loads */
 	uint32_t ringbuf_bytes; /* shared by all families, power of 2 */
 	mb_event_fn on_event;
 	void *ctx;
@@ -33,6 +34,8 @@ struct mb_probes {
 	const char *tracefs; /* where classic tracepoints are listed, NULL if nowhere */
 	int attached[MB_PROBE_MAX];
 	int exec_probe; /* enum mb_exec_probe actually in use */
+	struct mb_features feat; /* what this kernel has, probed at start */
+	char exec_why[MB_EXEC_PROBE_MAX][160]; /* why a better exec tier is not in use */
 	uint64_t attach_ns; /* open to attached, for `run` and the bench */
 };
 
@@ -44,6 +47,9 @@ void mb_probes_stop(struct mb_probes *p);
 int mb_probes_set_watch(struct mb_probes *p, const struct mb_config *cfg);
 
 int mb_probes_poll(struct mb_probes *p, int timeout_ms);
+
+/* The exec tier in use and, in parentheses, why no better one. */
+const char *mb_probes_exec_desc(const struct mb_probes *p, char *buf, size_t len);
 
 void mb_probes_drops(const struct mb_probes *p, uint64_t drops[MB_PROBE_MAX]);
 

@@ -281,10 +281,14 @@ int cmd_run(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	note("running: %d daemons watched, textfile %s every %us, exec probe %s, attached in %llu ms",
-	     d->cfg.ndaemons, d->cfg.textfile, d->cfg.interval_s,
-	     mb_exec_probe_name(d->probes.exec_probe),
-	     (unsigned long long)d->probes.attach_ns / 1000000);
+	{
+		char desc[512];
+
+		note("running: %d daemons watched, textfile %s every %us, exec probe %s, attached in %llu ms",
+		     d->cfg.ndaemons, d->cfg.textfile, d->cfg.interval_s,
+		     mb_probes_exec_desc(&d->probes, desc, sizeof(desc)),
+		     (unsigned long long)d->probes.attach_ns / 1000000);
+	}
 	if (d->cfg.listen[0])
 		note("serving /metrics on http://%s/metrics", d->cfg.listen);
 	for (int i = 0; i < d->push.n; i++)

@@ -205,8 +205,13 @@ int cmd_trace(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
-	note("tracing (attached in %llu ms); Ctrl-C to stop",
-	     (unsigned long long)probes.attach_ns / 1000000);
+	{
+		char desc[512];
+
+		note("tracing (attached in %llu ms, exec probe %s); Ctrl-C to stop",
+		     (unsigned long long)probes.attach_ns / 1000000,
+		     mb_probes_exec_desc(&probes, desc, sizeof(desc)));
+	}
 	if (!t->json)
 		printf("%s\n", mb_event_human_header());
 	fflush(stdout);

@@ -28,8 +28,8 @@ if ! wait_for 20 grep -q "running:" "$TMP/run.err"; then
 fi
 ok "daemon runs without the xfs and block tracepoints"
 check "a notice names a skipped tracepoint" grep -q "tracepoint xfs:xfs_buf_ioerror not in this kernel" "$TMP/run.err"
-check "without exit_mmap the exec probe says it falls back" \
-	grep -q "exec_probe mm not available here .*, using the syscall tracepoints" "$TMP/run.err"
+check "without exit_mmap the running line says why mm was not used" \
+	grep -q "exec probe syscall (.*mm: no mmap:exit_mmap tracepoint" "$TMP/run.err"
 check "the running line names the exec probe in use" grep -q "exec probe syscall" "$TMP/run.err"
 wait_for 3 metric_is 'mailbpf_probe_attached{probe="xfs"}' 0
 check "probe_attached{xfs} is 0" metric_is 'mailbpf_probe_attached{probe="xfs"}' 0

@@ -55,8 +55,8 @@ static void test_defaults(void **state)
 	assert_int_equal(c.syslog, 0);
 	assert_int_equal(c.near_miss_pct, 50);
 	assert_int_equal(c.top_n, 50);
-	assert_int_equal(c.exec_probe, MB_EXEC_PROBE_MM);
-	assert_string_equal(mb_exec_probe_name(c.exec_probe), "mm");
+	assert_int_equal(c.exec_probe, MB_EXEC_PROBE_AUTO);
+	assert_string_equal(mb_exec_probe_name(c.exec_probe), "auto");
 	assert_int_equal(c.ndaemons, 3);
 	assert_string_equal(c.daemons[0].name, "dovecot");
 	assert_int_equal(c.daemons[0].ncomms, 1);
@@ -192,7 +192,7 @@ static const struct bad_case bad_cases[] = {
 	{ "\n[global]\nfoo = 1\n", "3: foo: ",
 	  "unknown key (expected one of textfile, interval, alert_log, state_dir, syslog, "
 	  "near_miss_percent, top_n, exec_probe)" },
-	{ "[global]\nexec_probe = kprobe\n", "2: exec_probe: ", "mm or syscall" },
+	{ "[global]\nexec_probe = kprobe\n", "2: exec_probe: ", "auto, fexit, mm or syscall" },
 	{ "[daemon dovecot]\ntextfile = /a.prom\n", "2: textfile: ", "unknown key" },
 	{ "interval = 5\n", "1: interval: ", "key outside a section" },
 	{ "[global]\ninterval = 5\n#\ninterval = 6\n",

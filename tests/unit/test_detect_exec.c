@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include "caught.h"
 #include "../../user/detect_exec.h"
+#include "../../user/names.h"
 
 #define T0 (5000 * NS_PER_SEC)
 #define IMAP_LOGIN "/usr/lib/dovecot/imap-login"
@@ -291,6 +292,74 @@ static void test_near_miss(void **state)
 	assert_int_equal(ncaught, 1);
 }
 
+/* The culprit by name: the env variable's name, never an argv string's text. */
+static void test_e2big_env_name(void **state)
+{
+	struct mb_exec_event e = exec_ev(T0, E2BIG, "/usr/bin/doveconf");
+	char buf[256], name[MB_ENV_NAME_LEN];
+	const struct mb_alert *a;
+
+	(void)state;
+	e.flags = MB_EXEC_F_SIZES | MB_EXEC_F_OVER_STRLEN;
+	e.argc = 1;
+	e.envc = 8;
+	e.longest = 219605;
+	e.longest_idx = 7;
+	e.longest_is_env = 1;
+	strcpy(e.longest_name, "SSL_CA=-----BEGIN CERTIFICATE-----");
+	assert_int_equal(mb_exec_env_name(&e, name, sizeof(name)), 6);
+	assert_string_equal(name, "SSL_CA");
+	mb_exec_forensics(&e, buf, sizeof(buf));
+	assert_string_equal(buf,
+			    "SSL_CA (envp[7]) is 219605 bytes, 88533 over MAX_ARG_STRLEN (131072)");
+	mb_exec_feed(det, &e);
+	assert_int_equal(ncaught, 1);
+	a = &caught[0];
+	assert_string_equal(sfield(a, "longest_name"), "SSL_CA");
+	assert_string_equal(sfield(a, "longest_at"), "envp[7]");
+	assert_non_null(strstr(a->summary, "E2BIG: SSL_CA (envp[7]) is 219605 bytes"));
+
+	/* A name without '=' in its first 63 bytes is cut there, still a name. */
+	memset(e.longest_name, 'A', sizeof(e.longest_name));
+	assert_int_equal(mb_exec_env_name(&e, name, sizeof(name)), MB_ENV_NAME_LEN - 1);
+	/* An argv string is never named: it can hold a password. */
+	e.longest_is_env = 0;
+	strcpy(e.longest_name, "secret=hunter2");
+	assert_int_equal(mb_exec_env_name(&e, name, sizeof(name)), 0);
+	assert_string_equal(name, "");
+	mb_exec_forensics(&e, buf, sizeof(buf));
+	assert_null(strstr(buf, "secret"));
+}
+
+/* One string at 92 % of MAX_ARG_STRLEN in a 6 % total: the warning names it. */
+static void test_near_miss_one_string(void **state)
+{
+	struct mb_exec_event e = exec_ev(T0, 0, "/usr/bin/doveconf");
+	const struct mb_alert *a;
+
+	(void)state;
+	e.flags = MB_EXEC_F_SIZES | MB_EXEC_F_NEAR_STRLEN;
+	e.argc = 1;
+	e.argv_bytes = 9;
+	e.envc = 8;
+	e.env_bytes = 121000;
+	e.longest = 120008;
+	e.longest_idx = 7;
+	e.longest_is_env = 1;
+	strcpy(e.longest_name, "SSL_CA=xxxx");
+	mb_exec_feed(det, &e);
+	assert_int_equal(ncaught, 1);
+	a = &caught[0];
+	assert_string_equal(a->kind, "exec_near_miss");
+	assert_string_equal(sfield(a, "limit_name"), "max_arg_strlen");
+	assert_int_equal(ifield(a, "limit"), MB_MAX_ARG_STRLEN);
+	assert_int_equal(ifield(a, "used"), 120008);
+	assert_int_equal(ifield(a, "percent"), 91);
+	assert_string_equal(sfield(a, "longest_name"), "SSL_CA");
+	assert_non_null(strstr(a->summary, "passed SSL_CA (envp[7]) of 120008 bytes, 91% of "
+					   "MAX_ARG_STRLEN (131072)"));
+}
+
 static void test_table_bounded(void **state)
 {
 	struct mb_exec_event e;
@@ -323,6 +392,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rate_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_errno, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_near_miss, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_e2big_env_name, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_near_miss_one_string, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_table_bounded, setup, teardown),
 	};
 
