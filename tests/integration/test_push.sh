@@ -127,10 +127,27 @@ stop_run
 
 # --- 2. Prometheus scraping --listen, shipped rules, real Alertmanager --------
 setup_xfs a || { not_ok "xfs on loop set up"; finish; }
+
+# mailbpf check: is the textfile directory on the mail spool's filesystem?
+"$MAILBPF" check --textfile "$MNT/mailbpf.prom" >"$TMP/check.txt" 2>&1
+check "check: a textfile directory on its own XFS is not on the spool's filesystem" \
+	grep -q "^OK    textfile directory $MNT: not on the mail spool's filesystem" "$TMP/check.txt"
+spool=$(mktemp -d /var/tmp/mailbpf-check.XXXXXX)
+at_exit "rm -rf $spool"
+if [ -d /var/mail ] && [ "$(stat -c %d "$spool")" = "$(stat -c %d /var/mail)" ]; then
+	"$MAILBPF" check --textfile "$spool/mailbpf.prom" >"$TMP/check.txt" 2>&1
+	check "check: textfile directory beside /var/mail: WARN naming the spool and listen/alertmanager_url" \
+		grep -Eq "^WARN  textfile directory $spool: on the filesystem of the mail spool \(/var/mail.*set listen .* or alertmanager_url" "$TMP/check.txt"
+	printf '[global]\nlisten = 127.0.0.1:9435\n' >"$TMP/listen.conf"
+	"$MAILBPF" check --config "$TMP/listen.conf" --textfile "$spool/mailbpf.prom" >"$TMP/check.txt" 2>&1
+	check "check: the same with listen configured is OK" \
+		grep -q "^OK    textfile directory $spool: on the filesystem of the mail spool .*alerts also leave by listen" "$TMP/check.txt"
+else
+	echo "# /var/tmp and /var/mail are on different filesystems here: shared-spool check not run"
+fi
 PPORT=$(free_port)
 start_run --listen "127.0.0.1:$LPORT" --interval 1 --textfile "$MNT/mailbpf.prom" ||
 	{ not_ok "run with the textfile on XFS starts" "$(cat "$TMP/run.err")"; finish; }
-cp "$ROOT/deploy/prometheus/mailbpf.rules.yml" "$TMP/rules.yml"
 # 1 s scrapes and evaluations; the shipped rule has `for: 0m`, so no copy of
 # the rules with shorter durations is needed.
 cat >"$TMP/prom.yml" <<EOT
