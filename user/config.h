@@ -44,7 +44,7 @@ struct mb_config {
 	uint32_t near_miss_pct; /* warn above this share of the exec limit */
 	uint32_t top_n; /* label values kept per metric before `other` */
 	int exec_probe; /* enum mb_exec_probe */
-	char listen[MB_LISTEN_LEN]; /* "" off; "127.0.0.1:9435": /metrics over HTTP */
+	char listen[MB_LISTEN_LEN]; /* "" off; "127.0.0.1:9638": /metrics over HTTP */
 	int nalertmanagers; /* alertmanager_url: alerts pushed to each */
 	char alertmanagers[MB_MAX_ALERTMANAGERS][MB_PATH_LEN];
 	int ndaemons;

@@ -32,7 +32,7 @@ struct mb_httpd {
 };
 
 /*
- * Parse "127.0.0.1:9435" or "[::1]:9435" (numeric only: binding must not
+ * Parse "127.0.0.1:9638" or "[::1]:9638" (numeric only: binding must not
  * wait for DNS). 0, or -EINVAL with nothing written. sa is a
  * struct sockaddr_storage.
  */

@@ -50,7 +50,7 @@ static void usage(FILE *out)
 		"  -u, --user NAME       run as NAME once attached\n"
 		"      --ringbuf-kb N    ring buffer (all probes), default 512\n"
 		"      --exec-probe MODE mm (default) or syscall: how failed execs are found\n"
-		"  -l, --listen ADDR:PORT  serve /metrics from memory, e.g. 127.0.0.1:9435\n"
+		"  -l, --listen ADDR:PORT  serve /metrics from memory, e.g. 127.0.0.1:9638\n"
 		"  -A, --alertmanager URL  push alerts to http://HOST:PORT (repeat for HA)\n"
 		"  -v, --verbose         libbpf debug output\n"
 		"signals: HUP re-reads the config, USR1 reopens the alert log, TERM stops.\n");
@@ -179,7 +179,7 @@ static int parse_args(int argc, char **argv, struct overrides *o, const char **c
 		case 'l':
 			if (mb_config_parse_listen(optarg, buf, sizeof(buf))) {
 				warn("run: --listen '%s': expected IPv4:PORT or [IPv6]:PORT, like "
-				     "127.0.0.1:9435",
+				     "127.0.0.1:9638",
 				     optarg);
 				return -EINVAL;
 			}

@@ -138,7 +138,7 @@ if [ -d /var/mail ] && [ "$(stat -c %d "$spool")" = "$(stat -c %d /var/mail)" ];
 	"$MAILBPF" check --textfile "$spool/mailbpf.prom" >"$TMP/check.txt" 2>&1
 	check "check: textfile directory beside /var/mail: WARN naming the spool and listen/alertmanager_url" \
 		grep -Eq "^WARN  textfile directory $spool: on the filesystem of the mail spool \(/var/mail.*set listen .* or alertmanager_url" "$TMP/check.txt"
-	printf '[global]\nlisten = 127.0.0.1:9435\n' >"$TMP/listen.conf"
+	printf '[global]\nlisten = 127.0.0.1:9638\n' >"$TMP/listen.conf"
 	"$MAILBPF" check --config "$TMP/listen.conf" --textfile "$spool/mailbpf.prom" >"$TMP/check.txt" 2>&1
 	check "check: the same with listen configured is OK" \
 		grep -q "^OK    textfile directory $spool: on the filesystem of the mail spool .*alerts also leave by listen" "$TMP/check.txt"

@@ -38,11 +38,11 @@ AFUNIX=$ROOT/.output/afunix
 command -v unshare >/dev/null || { echo "# no unshare: PrivateNetwork not emulated"; finish; }
 mkdir -p "$TMP/textfile" "$TMP/state"
 unshare -n "$AFUNIX" "$MAILBPF" run --textfile "$TMP/textfile/mailbpf.prom" --state-dir "$TMP/state" \
-	--listen 127.0.0.1:9435 >"$TMP/listen.out" 2>"$TMP/listen.err"
+	--listen 127.0.0.1:9638 >"$TMP/listen.out" 2>"$TMP/listen.err"
 rc=$?
 check "--listen without networking: refused at start (exit $rc)" test "$rc" -ne 0
 check "the error names the address and the drop-in" \
-	grep -q 'cannot listen on 127.0.0.1:9435: .*network.conf' "$TMP/listen.err"
+	grep -q 'cannot listen on 127.0.0.1:9638: .*network.conf' "$TMP/listen.err"
 [ -s "$TMP/listen.err" ] && sed 's/^/#   /' "$TMP/listen.err"
 
 unshare -n "$AFUNIX" "$MAILBPF" run --textfile "$TMP/textfile/mailbpf.prom" --state-dir "$TMP/state" \

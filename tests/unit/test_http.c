@@ -30,7 +30,7 @@ static void test_scrapers(void **state)
 {
 	struct mb_http_req r;
 	const char *prom =
-		"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:9435\r\n"
+		"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:9638\r\n"
 		"User-Agent: Prometheus/2.42.0\r\nAccept: text/plain;version=0.0.4\r\n"
 		"Accept-Encoding: gzip\r\nX-Prometheus-Scrape-Timeout-Seconds: 10\r\n\r\n";
 
@@ -113,20 +113,20 @@ static void test_addr(void **state)
 	struct sockaddr_storage sa;
 	unsigned int len;
 
-	assert_int_equal(mb_httpd_parse_addr("127.0.0.1:9435", &sa, &len), 0);
+	assert_int_equal(mb_httpd_parse_addr("127.0.0.1:9638", &sa, &len), 0);
 	assert_int_equal(sa.ss_family, AF_INET);
-	assert_int_equal(ntohs(((struct sockaddr_in *)&sa)->sin_port), 9435);
-	assert_int_equal(mb_httpd_parse_addr("[::1]:9435", &sa, &len), 0);
+	assert_int_equal(ntohs(((struct sockaddr_in *)&sa)->sin_port), 9638);
+	assert_int_equal(mb_httpd_parse_addr("[::1]:9638", &sa, &len), 0);
 	assert_int_equal(sa.ss_family, AF_INET6);
 	assert_int_equal(mb_httpd_parse_addr("0.0.0.0:1", &sa, &len), 0);
-	assert_int_equal(mb_httpd_parse_addr("localhost:9435", &sa, &len), -EINVAL);
+	assert_int_equal(mb_httpd_parse_addr("localhost:9638", &sa, &len), -EINVAL);
 	assert_int_equal(mb_httpd_parse_addr("127.0.0.1", &sa, &len), -EINVAL);
 	assert_int_equal(mb_httpd_parse_addr("127.0.0.1:0", &sa, &len), -EINVAL);
 	assert_int_equal(mb_httpd_parse_addr("127.0.0.1:65536", &sa, &len), -EINVAL);
 	assert_int_equal(mb_httpd_parse_addr("127.0.0.1:94x", &sa, &len), -EINVAL);
-	assert_int_equal(mb_httpd_parse_addr("::1:9435", &sa, &len), -EINVAL);
-	assert_int_equal(mb_httpd_parse_addr("[::1]9435", &sa, &len), -EINVAL);
-	assert_int_equal(mb_httpd_parse_addr(":9435", &sa, &len), -EINVAL);
+	assert_int_equal(mb_httpd_parse_addr("::1:9638", &sa, &len), -EINVAL);
+	assert_int_equal(mb_httpd_parse_addr("[::1]9638", &sa, &len), -EINVAL);
+	assert_int_equal(mb_httpd_parse_addr(":9638", &sa, &len), -EINVAL);
 }
 
 int main(void)

@@ -207,19 +207,19 @@ static void test_config_keys(void **state)
 	static struct mb_config c;
 	char err[512];
 
-	assert_int_equal(load("[global]\nlisten = 127.0.0.1:9435\n"
+	assert_int_equal(load("[global]\nlisten = 127.0.0.1:9638\n"
 			      "alertmanager_url = http://10.0.0.1:9093\n"
 			      "alertmanager_url = http://10.0.0.2:9093/\n",
 			      &c, err, sizeof(err)),
 			 0);
-	assert_string_equal(c.listen, "127.0.0.1:9435");
+	assert_string_equal(c.listen, "127.0.0.1:9638");
 	assert_int_equal(c.nalertmanagers, 2);
 	assert_string_equal(c.alertmanagers[1], "http://10.0.0.2:9093/");
 	assert_int_equal(load("[global]\nlisten =\n", &c, err, sizeof(err)), 0);
 	assert_string_equal(c.listen, "");
-	assert_int_equal(load("[global]\nlisten = localhost:9435\n", &c, err, sizeof(err)),
+	assert_int_equal(load("[global]\nlisten = localhost:9638\n", &c, err, sizeof(err)),
 			 -EINVAL);
-	assert_non_null(strstr(err, ":2: listen: bad value 'localhost:9435'"));
+	assert_non_null(strstr(err, ":2: listen: bad value 'localhost:9638'"));
 	assert_int_equal(load("[global]\nalertmanager_url = https://am:9093\n", &c, err,
 			      sizeof(err)),
 			 -EINVAL);
