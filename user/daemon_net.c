@@ -76,7 +76,10 @@ static void push_restored(struct mb_daemon *d)
 		mb_alert_str(&a, "device", f->devname);
 		mb_alert_str(&a, "mountpoint", f->mountpoint);
 		mb_alert_str(&a, "fstype", f->fstype);
-		mb_push_feed(&d->push.set, &a, mb_wall_ms());
+		/* startsAt: when it shut down (this boot's flags only survive a restart). */
+		mb_push_feed(&d->push.set, &a,
+			     f->ts_ns ? ((int64_t)f->ts_ns + d->boot_to_wall_ns) / 1000000 :
+					mb_wall_ms());
 	}
 }
 

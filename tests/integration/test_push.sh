@@ -220,6 +220,20 @@ check "startsAt set, no endsAt while firing" \
 	test "$(json_get "$json" startsAt | cut -c1-2)/$(json_get "$json" endsAt | cut -c1-4)" = "20/0001"
 check "MailbpfTextfileFilesystemFailing pushed too" \
 	wait_for 3 hook_has '^firing MailbpfTextfileFilesystemFailing '
+# Alertmanager and mailbpf both restart while the filesystem stays shut
+# down: the sticky flag comes back from the state file and is pushed again,
+# so Alertmanager has the alert without any new kernel event.
+stop_am
+stop_run
+start_run --interval 1 --textfile "$MNT/mailbpf.prom" --alertmanager "http://127.0.0.1:$AM_PORT" ||
+	not_ok "run --alertmanager restarts" "$(cat "$TMP/run.err")"
+TEXTFILE=$MNT/mailbpf.prom
+start_am || not_ok "alertmanager restarts"
+am_has() {
+	get "http://127.0.0.1:$AM_PORT/api/v2/alerts?filter=alertname%3D%22MailbpfFilesystemShutdown%22" 2>/dev/null |
+		grep -q "\"device\":\"$DEVNAME\""
+}
+check "after both restart, Alertmanager has MailbpfFilesystemShutdown again" wait_for 20 am_has
 umount "$MNT"
 t0=$(now_ms)
 if wait_for 10 hook_has '^resolved MailbpfFilesystemShutdown ' "device=$DEVNAME"; then
