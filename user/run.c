@@ -217,11 +217,27 @@ static int parse_args(int argc, char **argv, struct overrides *o, const char **c
 }
 
 /* The textfile directory must take a new file before anything is attached. */
-static int check_textfile_dir(const char *textfile)
+/*
+ * With listen or alertmanager_url the alerts do not depend on the disk: a
+ * restart while the textfile's filesystem is dead (Restart=on-failure,
+ * a reboot into a broken spool) must still start and report it.
+ */
+static int net_outputs(const struct mb_config *c)
+{
+	return c->listen[0] || c->nalertmanagers;
+}
+
+static int check_textfile_dir(const struct mb_config *c)
 {
 	char dir[MB_PATH_LEN];
-	int err = mb_textfile_probe(textfile, dir, sizeof(dir));
+	int err = mb_textfile_probe(c->textfile, dir, sizeof(dir));
 
+	if (err && net_outputs(c)) {
+		warn("textfile directory %s is not writable: %s; starting anyway, %s", dir,
+		     strerror(-err),
+		     c->listen[0] ? "/metrics is served from memory" : "alerts are pushed");
+		return 0;
+	}
 	if (err)
 		warn("textfile directory %s is not writable: %s%s", dir, strerror(-err),
 		     err == -ENOENT ?
@@ -260,12 +276,14 @@ int cmd_run(int argc, char **argv)
 		ret = MB_EXIT_USAGE;
 		goto cleanup;
 	}
-	if (mb_privs_check() || check_textfile_dir(d->cfg.textfile) ||
-	    make_state_dir(d->cfg.state_dir))
+	if (mb_privs_check() || check_textfile_dir(&d->cfg) || make_state_dir(d->cfg.state_dir))
 		goto cleanup;
 	if (mb_alertlog_open(&d->log, d->cfg.alert_log, d->cfg.syslog)) {
 		warn("cannot open the alert log: %s", d->log.errmsg);
-		goto cleanup;
+		/* The same dead filesystem: alerts to stdout (the journal) then. */
+		if (!net_outputs(&d->cfg) || mb_alertlog_open(&d->log, "-", d->cfg.syslog))
+			goto cleanup;
+		warn("alerts go to standard output instead");
 	}
 	d->ringbuf_bytes = o.ringbuf_kb ? o.ringbuf_kb * 1024 : 512 * 1024;
 	err = mb_daemon_start(d);

@@ -221,13 +221,18 @@ check "startsAt set, no endsAt while firing" \
 check "MailbpfTextfileFilesystemFailing pushed too" \
 	wait_for 3 hook_has '^firing MailbpfTextfileFilesystemFailing '
 # Alertmanager and mailbpf both restart while the filesystem stays shut
-# down: the sticky flag comes back from the state file and is pushed again,
-# so Alertmanager has the alert without any new kernel event.
+# down, with the alert log on it too: mailbpf starts all the same (alerts
+# to stdout), the sticky flag comes back from the state file and is pushed
+# again, so Alertmanager has the alert without any new kernel event.
 stop_am
 stop_run
-start_run --interval 1 --textfile "$MNT/mailbpf.prom" --alertmanager "http://127.0.0.1:$AM_PORT" ||
-	not_ok "run --alertmanager restarts" "$(cat "$TMP/run.err")"
+start_run --interval 1 --textfile "$MNT/mailbpf.prom" --alertmanager "http://127.0.0.1:$AM_PORT" \
+	--alert-log "$MNT/alerts.log" ||
+	not_ok "run --alertmanager restarts on the dead filesystem" "$(cat "$TMP/run.err")"
 TEXTFILE=$MNT/mailbpf.prom
+check "restart: textfile directory and alert log unusable, started anyway" \
+	grep -q "not writable: Input/output error; starting anyway, alerts are pushed" "$TMP/run.err"
+check "restart: alerts go to stdout" grep -q "alerts go to standard output instead" "$TMP/run.err"
 start_am || not_ok "alertmanager restarts"
 am_has() {
 	get "http://127.0.0.1:$AM_PORT/api/v2/alerts?filter=alertname%3D%22MailbpfFilesystemShutdown%22" 2>/dev/null |
@@ -274,7 +279,7 @@ wait "$storm"
 rss1=$(rss)
 read -r nsig ne2big <"$TMP/storm.txt"
 echo "# storm: $nsig reloads, $ne2big E2BIGs in 60 s with Alertmanager down; RSS ${rss0} kB after 10 s, ${rss1} kB at 60 s"
-check "reload alerts raised during the storm" grep -q '"kind":"reload_storm"' "$TMP/alerts.log"
+check "reload alerts raised during the storm" grep -q '"kind":"reload_storm"' "$TMP/run.out"
 wait_for 3 eval '[ "$(num mailbpf_alert_push_errors_total)" -gt "$errors_before" ]'
 check "mailbpf_alert_push_errors_total moved ($errors_before -> $(num mailbpf_alert_push_errors_total))" \
 	test "$(num mailbpf_alert_push_errors_total)" -gt "$errors_before"
