@@ -17,7 +17,7 @@ SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
 # is pure logic, archived and linked into the unit tests.
 KERNEL_SRCS := user/main.c user/probes.c user/trace.c user/run.c user/check.c \
 	user/devices.c user/privs.c user/daemon.c user/collect.c user/probes_maps.c \
-	user/kfeatures.c user/daemon_net.c
+	user/kfeatures.c user/probes_fs.c user/daemon_net.c
 USER_SRCS := $(wildcard user/*.c)
 PURE_SRCS := $(filter-out $(KERNEL_SRCS),$(USER_SRCS))
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
@@ -26,12 +26,15 @@ PURE_ASAN_OBJS := $(patsubst user/%.c,$(OUTPUT)/asan/%.o,$(PURE_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 
-WARN := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
-	-Wno-format-truncation -Werror
+WARN := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -DMAILBPF_VERSION='"$(VERSION)"' \
 	-I$(OUTPUT) -Ibpf -Iuser
-LDLIBS := -lbpf -lelf -lz -lm
+# libbpf is linked statically (libbpf.a from libbpf-dev), as Debian's
+# libbpf-tools does: the binary then needs only libc, libelf and zlib at run
+# time and runs on any Debian 12+ whatever libbpf1 the host has.
+LIBBPF_LDLIBS ?= -l:libbpf.a
+LDLIBS := $(LIBBPF_LDLIBS) -lelf -lz -lm
 ASAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf -Wall -Werror
 
@@ -43,24 +46,30 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all deps clean test unit integration prometheus run bench fuzz install vmlinux format
+.PHONY: all deps clean test unit integration prometheus run bench fuzz install vmlinux format deb
 .DELETE_ON_ERROR:
 .SECONDARY:
 
 all: mailbpf
 
-# Installs missing build/test packages (root) or names them; cheap when all
-# are present, so a fresh clone needs nothing but `make test`.
-deps: $(OUTPUT)/.deps
-$(OUTPUT)/.deps: tools/install-deps.sh | $(OUTPUT)
-	$(call msg,DEPS,$@)
-	$(Q)bash tools/install-deps.sh
+# Missing Debian packages are installed (as root) or named, per purpose:
+# the build set for `make`/`make run`, the test set added for `make test`,
+# packaging tools for `make deb`. Never a package that would remove or
+# replace an installed one (see tools/install-deps.sh). Cheap when all are
+# present. MAILBPF_NO_DEPS=1 skips it (debian/rules: Build-Depends apply).
+DEPS_SETS := build test deb bench
+deps: $(OUTPUT)/.deps-build
+$(addprefix $(OUTPUT)/.deps-,$(DEPS_SETS)): $(OUTPUT)/.deps-%: tools/install-deps.sh | $(OUTPUT)
+	$(call msg,DEPS,$*)
+	$(Q)$(if $(filter 1,$(MAILBPF_NO_DEPS)),true,bash tools/install-deps.sh $*)
 	$(Q)touch $@
+# The other sets include the build set: one apt run at a time under make -j.
+$(addprefix $(OUTPUT)/.deps-,$(filter-out build,$(DEPS_SETS))): $(OUTPUT)/.deps-build
 
 $(OUTPUT) $(OUTPUT)/user $(OUTPUT)/asan $(OUTPUT)/tests:
 	$(Q)mkdir -p $@
 
-$(OUTPUT)/%.bpf.o: bpf/%.bpf.c bpf/mailbpf.h $(wildcard bpf/*.bpf.h) vmlinux/vmlinux.h $(OUTPUT)/.deps
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c bpf/mailbpf.h $(wildcard bpf/*.bpf.h) vmlinux/vmlinux.h $(OUTPUT)/.deps-build
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
 	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
@@ -71,14 +80,14 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 
 $(OUTPUT)/user/%.o: user/%.c $(wildcard user/*.h) bpf/mailbpf.h $(SKELS) | $(OUTPUT)/user
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 mailbpf: $(USER_OBJS)
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # Unit tests: pure modules rebuilt with ASan/UBSan.
-$(OUTPUT)/asan/%.o: user/%.c $(wildcard user/*.h) bpf/mailbpf.h $(OUTPUT)/.deps | $(OUTPUT)/asan
+$(OUTPUT)/asan/%.o: user/%.c $(wildcard user/*.h) bpf/mailbpf.h $(OUTPUT)/.deps-test | $(OUTPUT)/asan
 	$(call msg,CC-ASAN,$@)
 	$(Q)$(CC) $(CFLAGS) $(ASAN) -c $< -o $@
 
@@ -89,7 +98,7 @@ $(OUTPUT)/tests/%: tests/unit/%.c $(OUTPUT)/libpure-asan.a | $(OUTPUT)/tests
 	$(call msg,TEST-CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(ASAN) $< $(OUTPUT)/libpure-asan.a -lcmocka -lm -o $@
 
-$(OUTPUT)/faultfs: tools/faultfs.c $(OUTPUT)/.deps
+$(OUTPUT)/faultfs: tools/faultfs.c $(OUTPUT)/.deps-test
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< $$(pkg-config --cflags --libs fuse3) -o $@
 
@@ -103,7 +112,7 @@ $(OUTPUT)/mbload: tools/mbload.c | $(OUTPUT)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
 # The bench's empty programs on the same tracepoints (the hooks' own cost).
-$(OUTPUT)/mbfloor.bpf.o: tools/mbfloor.bpf.c vmlinux/vmlinux.h $(OUTPUT)/.deps
+$(OUTPUT)/mbfloor.bpf.o: tools/mbfloor.bpf.c vmlinux/vmlinux.h $(OUTPUT)/.deps-build
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
 	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
@@ -114,17 +123,30 @@ $(OUTPUT)/mbfloor: tools/mbfloor.c $(OUTPUT)/mbfloor.skel.h
 
 unit: $(UNIT_BINS)
 
-test: mailbpf $(UNIT_BINS) $(OUTPUT)/faultfs $(OUTPUT)/afunix
+test: $(OUTPUT)/.deps-test mailbpf $(UNIT_BINS) $(OUTPUT)/faultfs $(OUTPUT)/afunix
 	$(Q)bash tests/run.sh
 
+# The textfile goes where Debian's prometheus-node-exporter reads it, or to
+# .output/run/ on a box without node_exporter (make installs the build set
+# only), so `make run` works on any machine.
+NODE_EXPORTER_DIR := /var/lib/prometheus/node-exporter
 run: mailbpf
-	./mailbpf run --alert-log -
+	$(Q)if [ -d $(NODE_EXPORTER_DIR) ]; then tf=$(NODE_EXPORTER_DIR)/mailbpf.prom; else \
+		mkdir -p $(OUTPUT)/run && tf=$(OUTPUT)/run/mailbpf.prom; \
+		echo "run: no $(NODE_EXPORTER_DIR) (prometheus-node-exporter), textfile $$tf"; fi; \
+	exec ./mailbpf run --alert-log - --textfile $$tf
+
+# mailbpf_<version>_<arch>.deb and its .buildinfo/.changes in $(DEB_DIR),
+# built from a copy of the tree so nothing lands beside the source.
+DEB_DIR ?= $(OUTPUT)/deb
+deb: $(OUTPUT)/.deps-deb
+	$(Q)bash tools/build-deb.sh $(DEB_DIR)
 
 # libFuzzer targets (config parser, event decoder), bounded by FUZZ_SECONDS.
 fuzz:
 	$(Q)bash tests/fuzz/run.sh
 
-bench: mailbpf $(OUTPUT)/mbload $(OUTPUT)/mbfloor
+bench: $(OUTPUT)/.deps-bench mailbpf $(OUTPUT)/mbload $(OUTPUT)/mbfloor
 	$(Q)bash tools/bench.sh
 
 vmlinux:

@@ -1,15 +1,49 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * XFS and block-layer errors.
+ * XFS, ext4 and block-layer errors.
  *
  * Every error is counted per (device, source) in the kernel, so the textfile
  * is exact however fast a dying disk fails; records reach userspace at most
  * once per fs_emit_gap_ns per key, except shutdowns, which always do. Classic
  * tracepoints are used (not tp_btf) so the same object works whether XFS is
  * built in or a module; userspace disables the programs whose tracepoint
- * this kernel lacks.
+ * this kernel lacks, and leaves out alone any program that does not load.
  */
 #include "common.bpf.h"
+
+/* include/uapi/asm-generic/errno.h: BLK_STS_NOTSUPP as the tracepoints report it. */
+#define MB_EOPNOTSUPP 95
+
+/*
+ * Record layouts other kernels have, as CO-RE flavours (bcc libbpf-tools'
+ * core_fixes.bpf.h): the triple-underscore suffix is dropped when matching,
+ * so each relocates against the kernel's own type of that name, and
+ * bpf_core_type_exists() picks the one this kernel has. Before 5.18,
+ * block_rq_complete has its own record; from 5.18 it shares
+ * block_rq_completion with block_rq_error. Before 6.13, XFS reports AG
+ * health through xfs_ag_mark_* (xfs_group_mark_* since).
+ */
+struct trace_event_raw_block_rq_complete___x {
+	dev_t dev;
+	sector_t sector;
+	unsigned int nr_sector;
+	int error;
+	char rwbs[8];
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_block_rq_completion___x {
+	dev_t dev;
+	sector_t sector;
+	unsigned int nr_sector;
+	int error;
+	char rwbs[10];
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_xfs_ag_corrupt_class___x {
+	dev_t dev;
+	__u32 agno;
+	unsigned int flags;
+} __attribute__((preserve_access_index));
 
 const volatile __u64 fs_emit_gap_ns = 0;
 
@@ -147,26 +181,61 @@ int xfs_group_mark_corrupt(struct trace_event_raw_xfs_group_corrupt_class *ctx)
 	return fs_corrupt(ctx->dev, MB_FS_GROUP_CORRUPT, ctx->flags, ctx->index);
 }
 
+SEC("tracepoint/xfs/xfs_ag_mark_sick")
+int xfs_ag_mark_sick(void *ctx)
+{
+	struct trace_event_raw_xfs_ag_corrupt_class___x *c = ctx;
+
+	if (!bpf_core_type_exists(struct trace_event_raw_xfs_ag_corrupt_class___x))
+		return 0;
+	return fs_corrupt(c->dev, MB_FS_AG_SICK, c->flags, c->agno);
+}
+
+SEC("tracepoint/xfs/xfs_ag_mark_corrupt")
+int xfs_ag_mark_corrupt(void *ctx)
+{
+	struct trace_event_raw_xfs_ag_corrupt_class___x *c = ctx;
+
+	if (!bpf_core_type_exists(struct trace_event_raw_xfs_ag_corrupt_class___x))
+		return 0;
+	return fs_corrupt(c->dev, MB_FS_AG_CORRUPT, c->flags, c->agno);
+}
+
 SEC("tracepoint/xfs/xfs_btree_corrupt")
 int xfs_btree_corrupt(struct trace_event_raw_xfs_buf_class *ctx)
 {
 	return fs_corrupt(ctx->dev, MB_FS_BTREE_CORRUPT, ctx->flags, ctx->bno);
 }
 
-/* Also the fallback on kernels without block_rq_error: block_rq_complete. */
-static __always_inline int block_error(struct trace_event_raw_block_rq_completion *ctx)
+/*
+ * Only real I/O failures are errors: a discard or write-zeroes the device
+ * does not support (mkfs, fstrim on a loop file or a disk without discard)
+ * completes with BLK_STS_NOTSUPP, which is counted apart and never sent.
+ */
+static __always_inline int block_error(__u32 dev, int error, __u64 sector, __u32 nr,
+				       const char *rwbs, __u32 rwbs_len)
 {
+	struct mb_fs_key key = { .dev = dev, .source = MB_FS_BLOCK_NOTSUPP };
 	struct mb_fs_event *e;
+	__u64 now;
+	__u32 sup;
 
-	if (!ctx->error)
+	if (!error)
 		return 0;
-	e = fs_begin(MB_EV_BLOCK_ERROR, ctx->dev, MB_FS_BLOCK_RQ_ERROR, 0, bpf_ktime_get_boot_ns());
+	now = bpf_ktime_get_boot_ns();
+	if (error == -MB_EOPNOTSUPP) {
+		mb_rate_hit(&fs_counts, &key, NULL, now, ~0ULL, &sup);
+		return 0;
+	}
+	e = fs_begin(MB_EV_BLOCK_ERROR, dev, MB_FS_BLOCK_RQ_ERROR, 0, now);
 	if (!e)
 		return 0;
-	e->error = ctx->error;
-	e->sector = ctx->sector;
-	e->nr = ctx->nr_sector;
-	bpf_probe_read_kernel(e->detail, sizeof(ctx->rwbs), ctx->rwbs);
+	e->error = error;
+	e->sector = sector;
+	e->nr = nr;
+	if (rwbs_len > 16)
+		rwbs_len = 16;
+	bpf_probe_read_kernel(e->detail, rwbs_len, rwbs);
 	fs_end(e, MB_PROBE_BLOCK);
 	return 0;
 }
@@ -174,11 +243,53 @@ static __always_inline int block_error(struct trace_event_raw_block_rq_completio
 SEC("tracepoint/block/block_rq_error")
 int block_rq_error(struct trace_event_raw_block_rq_completion *ctx)
 {
-	return block_error(ctx);
+	return block_error(ctx->dev, ctx->error, ctx->sector, ctx->nr_sector, ctx->rwbs,
+			   bpf_core_field_size(ctx->rwbs));
 }
 
+/* The fallback on kernels without block_rq_error (before 5.18: its own record). */
 SEC("tracepoint/block/block_rq_complete")
-int block_rq_complete(struct trace_event_raw_block_rq_completion *ctx)
+int block_rq_complete(void *ctx)
 {
-	return block_error(ctx);
+	struct trace_event_raw_block_rq_completion___x *n = ctx;
+	struct trace_event_raw_block_rq_complete___x *o = ctx;
+
+	if (bpf_core_type_exists(struct trace_event_raw_block_rq_completion___x))
+		return block_error(n->dev, n->error, n->sector, n->nr_sector, n->rwbs,
+				   bpf_core_field_size(n->rwbs));
+	return block_error(o->dev, o->error, o->sector, o->nr_sector, o->rwbs,
+			   bpf_core_field_size(o->rwbs));
+}
+
+/*
+ * ext4 reports every error it finds (corruption, a failed metadata read, an
+ * aborted journal) through __ext4_error and friends: which function and
+ * line. With errors=remount-ro the filesystem goes read-only right after.
+ */
+SEC("tracepoint/ext4/ext4_error")
+int ext4_error(struct trace_event_raw_ext4_error *ctx)
+{
+	struct mb_fs_event *e;
+
+	e = fs_begin(MB_EV_FS_ERROR, ctx->dev, MB_FS_EXT4_ERROR, 0, bpf_ktime_get_boot_ns());
+	if (!e)
+		return 0;
+	e->nr = ctx->line;
+	bpf_probe_read_kernel_str(e->detail, sizeof(e->detail), ctx->function);
+	fs_end(e, MB_PROBE_EXT4);
+	return 0;
+}
+
+/* EXT4_IOC_SHUTDOWN, or the block device going away (6.6+). */
+SEC("tracepoint/ext4/ext4_shutdown")
+int ext4_shutdown(struct trace_event_raw_ext4_shutdown *ctx)
+{
+	struct mb_fs_event *e;
+
+	e = fs_begin(MB_EV_FS_SHUTDOWN, ctx->dev, MB_FS_EXT4_SHUTDOWN, 1, bpf_ktime_get_boot_ns());
+	if (!e)
+		return 0;
+	e->flags = ctx->flags;
+	fs_end(e, MB_PROBE_EXT4);
+	return 0;
 }

@@ -40,8 +40,8 @@ enum mb_event_type {
 	MB_EV_EXEC_FAIL = 1, /* execve/execveat returned an error */
 	MB_EV_EXEC_NEAR = 2, /* successful exec that used much of its limit */
 	MB_EV_SIGNAL = 3, /* reload-class signal generated */
-	MB_EV_FS_ERROR = 4, /* xfs buffer I/O error */
-	MB_EV_FS_SHUTDOWN = 5, /* xfs forced shutdown */
+	MB_EV_FS_ERROR = 4, /* xfs buffer I/O error, ext4 error */
+	MB_EV_FS_SHUTDOWN = 5, /* xfs or ext4 forced shutdown */
 	MB_EV_FS_CORRUPT = 6, /* xfs corruption / sick metadata */
 	MB_EV_BLOCK_ERROR = 7, /* block request completed with an error */
 	MB_EV_MAX,
@@ -54,6 +54,7 @@ enum mb_probe {
 	MB_PROBE_SIGNAL = 2,
 	MB_PROBE_XFS = 3,
 	MB_PROBE_BLOCK = 4,
+	MB_PROBE_EXT4 = 5,
 	MB_PROBE_MAX,
 };
 
@@ -87,6 +88,12 @@ enum mb_fs_source {
 	MB_FS_UNFIXED_CORRUPTION = 10,
 	MB_FS_BLOCK_RQ_ERROR = 11,
 	MB_FS_STAT_EIO = 12, /* userspace: the mount root answers EIO (any shutdown path) */
+	MB_FS_EXT4_ERROR = 13, /* detail: the kernel function, nr: its line */
+	MB_FS_EXT4_SHUTDOWN = 14, /* flags: EXT4_GOING_FLAGS_* */
+	MB_FS_AG_SICK = 15, /* xfs_ag_mark_sick, the name before 6.13 */
+	MB_FS_AG_CORRUPT = 16,
+	MB_FS_BLOCK_NOTSUPP = 17, /* counted only: an unsupported discard/write-zeroes */
+	MB_FS_MNT_SHUTDOWN = 18, /* userspace: mountinfo says "shutdown" (ext4) */
 };
 
 #define MB_EXEC_F_EXECVEAT (1U << 0) /* came from execveat */
@@ -163,7 +170,7 @@ struct mb_fs_event {
 	__u32 pid;
 	__u32 pad;
 	char comm[MB_COMM_LEN];
-	char detail[MB_DETAIL_LEN]; /* shutdown file name, block rwbs */
+	char detail[MB_DETAIL_LEN]; /* shutdown file name, ext4 function, block rwbs */
 };
 
 /* Kernel-side aggregates, read by userspace each interval: exact counts

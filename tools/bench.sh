@@ -74,9 +74,7 @@ find_tool() {
 	done
 }
 if [ -z "$(find_tool execsnoop)" ] || [ -z "$(find_tool sigsnoop)" ]; then
-	echo "bench: installing libbpf-tools"
-	{ apt-get update && apt-get install -y libbpf-tools; } >/dev/null 2>&1 ||
-		die "cannot install libbpf-tools"
+	bash tools/install-deps.sh bench || die "cannot install libbpf-tools"
 fi
 EXECSNOOP=$(find_tool execsnoop)
 SIGSNOOP=$(find_tool sigsnoop)

@@ -27,11 +27,16 @@
 #                              setup and on a shut-down fs. Leaves DIR itself.
 #
 # FAULTFS names the faultfs binary (default /work/main/.output/faultfs).
+# XFS_FAULT_FSTYPE=ext4 makes setup put ext4 there instead (mounted with
+# XFS_FAULT_EXT4_OPTS, default errors=remount-ro as Debian's fstab does);
+# fail and shutdown are XFS's, ctl and teardown work for both.
 
 FAULTFS=${FAULTFS:-/work/main/.output/faultfs}
 XFS_FAULT_TIMEOUT=${XFS_FAULT_TIMEOUT:-10}
 # 300 MiB is the smallest file system current mkfs.xfs will make.
 XFS_FAULT_SIZE=${XFS_FAULT_SIZE:-300M}
+XFS_FAULT_FSTYPE=${XFS_FAULT_FSTYPE:-xfs}
+XFS_FAULT_EXT4_OPTS=${XFS_FAULT_EXT4_OPTS:-errors=remount-ro}
 
 xfault_err() {
 	echo "xfs-fault: $*" >&2
@@ -110,6 +115,20 @@ xfault_setup() {
 		{ xfault_teardown "$dir"; return 1; }
 	echo "loop=$xf_loop" >>"$dir/state"
 
+	if [[ $XFS_FAULT_FSTYPE == ext4 ]]; then
+		if ! mkfs.ext4 -F -q "$xf_loop" >/dev/null ||
+			! mount -t ext4 -o "noatime,$XFS_FAULT_EXT4_OPTS" "$xf_loop" "$dir/mnt"; then
+			xfault_err "ext4 on $xf_loop failed"
+			xfault_teardown "$dir"
+			return 1
+		fi
+		echo "loop=$xf_loop"
+		echo "dev=$(cat "/sys/block/${xf_loop#/dev/}/dev")"
+		echo "mnt=$dir/mnt"
+		echo "ctl=$dir/fuse/ctl"
+		echo "faultfs_pid=$xf_pid"
+		return 0
+	fi
 	if ! mkfs.xfs -f -q "$xf_loop" >/dev/null; then
 		xfault_err "mkfs.xfs failed"
 		xfault_teardown "$dir"
@@ -270,7 +289,7 @@ xfault_teardown() {
 	for ((i = 0; i < 100; i++)); do
 		busy=
 		for loop in $loops; do
-			[[ -d /sys/fs/xfs/${loop#/dev/} ]] && busy=1
+			[[ -d /sys/fs/xfs/${loop#/dev/} || -d /sys/fs/ext4/${loop#/dev/} ]] && busy=1
 		done
 		[[ -n $busy ]] || break
 		sleep 0.1

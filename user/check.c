@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,12 @@
 #include "log.h"
 #include "privs.h"
 #include "spool.h"
+
+/*
+ * "/proc/NAME/cmdline" for any directory entry: sized for NAME_MAX rather
+ * than for a pid, so no compiler has to prove the name short.
+ */
+#define PROC_PATH_LEN (sizeof("/proc//cmdline") + NAME_MAX)
 
 struct tally {
 	int fail, warn;
@@ -69,7 +76,7 @@ static void check_daemons(struct tally *t, const struct mb_config *cfg)
 		DIR *proc = opendir("/proc");
 
 		while (proc && (de = readdir(proc))) {
-			char path[64], comm[64], stat[512], pcomm[64];
+			char path[PROC_PATH_LEN], comm[64], stat[512], pcomm[64];
 			long ppid = 0;
 			char *rp;
 
@@ -123,7 +130,7 @@ static void check_node_exporter(struct tally *t, const struct mb_config *cfg)
 	mb_textfile_dir(cfg->textfile, dir, sizeof(dir));
 	snprintf(want, sizeof(want), "--collector.textfile.directory=%s", dir);
 	while (proc && (de = readdir(proc))) {
-		char path[64], cmd[4096];
+		char path[PROC_PATH_LEN], cmd[4096];
 		int n;
 
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
@@ -245,6 +252,15 @@ int cmd_check(int argc, char **argv)
 							  "FAIL",
 				     "probe %s: %s", mb_probe_name(i),
 				     probes.attached[i] ? "attached" : "not attached");
+			/* Programs left out alone: the family runs without them. */
+			for (int i = 0; i < probes.nprogs; i++) {
+				const struct mb_prog_status *st = &probes.progs[i];
+
+				if (st->state != MB_PROG_ATTACHED && st->state != MB_PROG_UNUSED)
+					line(&t, "WARN", "probe %s: %s left out: %s",
+					     mb_probe_name(st->probe), st->name,
+					     mb_prog_state_name(st->state));
+			}
 			/* The syscall tier slows every syscall down: worth a look. */
 			line(&t,
 			     !probes.exec ? "FAIL" :

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include "daemon.h"
 #include "devices.h"
+#include "event_fmt.h"
 #include "names.h"
 
 /*
@@ -65,7 +66,7 @@ static void fs_count(void *ctx, const struct mb_fs_key *k, uint64_t count)
 	struct mb_daemon *d = ctx;
 	uint64_t delta = mb_delta_feed(&d->fs_d, k, sizeof(*k), count);
 	const struct mb_mount *m = mb_mounts_find(&d->mounts, k->dev);
-	char dev[MB_NAME_LEN], where[MB_PATH_LEN + MB_NAME_LEN + 2];
+	char dev[MB_NAME_LEN], where[MB_PATH_LEN + 2 * MB_NAME_LEN + 3];
 
 	if (!delta)
 		return;
@@ -74,12 +75,19 @@ static void fs_count(void *ctx, const struct mb_fs_key *k, uint64_t count)
 	else
 		mb_devname(k->dev, dev, sizeof(dev));
 	mb_metrics_fs_key(where, sizeof(where), m ? m->mountpoint : "", m ? m->fstype : "");
-	if (k->source == MB_FS_BLOCK_RQ_ERROR)
+	if (k->source == MB_FS_BLOCK_RQ_ERROR) {
 		mb_topn_add(&d->m.block_io, dev, "", delta);
-	else if (k->source == MB_FS_BUF_IOERROR)
+	} else if (k->source == MB_FS_BLOCK_NOTSUPP) {
+		mb_topn_add(&d->m.block_notsupp, dev, "", delta);
+	} else if (k->source == MB_FS_BUF_IOERROR) {
 		mb_topn_add(&d->m.fs_io, dev, where, delta);
-	else if (k->source != MB_FS_FORCE_SHUTDOWN)
+	} else if (k->source == MB_FS_EXT4_ERROR) {
+		mb_metrics_fs_key4(where, sizeof(where), m ? m->mountpoint : "",
+				   m ? m->fstype : "ext4", mb_fs_source_name(k->source));
+		mb_topn_add(&d->m.fs_errors, dev, where, delta);
+	} else if (k->source != MB_FS_FORCE_SHUTDOWN && k->source != MB_FS_EXT4_SHUTDOWN) {
 		mb_topn_add(&d->m.fs_corrupt, dev, where, delta);
+	}
 }
 
 /*
@@ -156,11 +164,18 @@ static void probe_xfs_mounts(struct mb_daemon *d, uint64_t now)
 		struct mb_fs_event e = {};
 		struct stat st;
 
-		if (strcmp(m->fstype, "xfs") || !stat(m->mountpoint, &st) || errno != EIO)
-			continue;
 		e.hdr.type = MB_EV_FS_SHUTDOWN;
 		e.hdr.ts_ns = now;
 		e.dev = m->dev;
+		/* ext4 (6.x) says "shutdown" in its options: one that happened before start. */
+		if (m->flags & MB_MNT_SHUTDOWN) {
+			e.source = MB_FS_MNT_SHUTDOWN;
+			snprintf(e.detail, sizeof(e.detail), "mountinfo");
+			mb_fs_feed(d->fs, &e, &d->mounts);
+			continue;
+		}
+		if (strcmp(m->fstype, "xfs") || !stat(m->mountpoint, &st) || errno != EIO)
+			continue;
 		e.source = MB_FS_STAT_EIO;
 		e.error = -EIO;
 		snprintf(e.detail, sizeof(e.detail), "stat: EIO");
@@ -168,11 +183,55 @@ static void probe_xfs_mounts(struct mb_daemon *d, uint64_t now)
 	}
 }
 
+/*
+ * The mount table, and for the ext4 mounts the detector asks about (an
+ * error just now, or flagged read-only) whether ext4 still takes an fsync:
+ * a kernel that shuts ext4 down on an error may say nothing in mountinfo.
+ */
+void mb_daemon_mounts(struct mb_daemon *d, uint64_t now)
+{
+	mb_mounts_read(&d->mounts, "/proc/self/mountinfo");
+	for (int i = 0; i < d->mounts.n; i++) {
+		struct mb_mount *m = &d->mounts.m[i];
+
+		if (mb_fs_wants_probe(d->fs, m, now) && mb_mount_refuses(m->mountpoint))
+			m->flags |= MB_MNT_REFUSES;
+	}
+}
+
+/* Read-only flags and the ext4 superblocks' error counts: gauges of now. */
+static void fs_gauges(struct mb_daemon *d)
+{
+	char where[MB_PATH_LEN + 2 * MB_NAME_LEN + 3];
+
+	mb_topn_free(&d->m.readonly);
+	mb_topn_init(&d->m.readonly, d->cfg.top_n);
+	for (int i = 0; i < mb_fs_readonly_count(d->fs); i++) {
+		const struct mb_fs_flag *f = mb_fs_readonly_at(d->fs, i);
+
+		mb_metrics_fs_key4(where, sizeof(where), f->mountpoint, f->fstype,
+				   mb_ro_cause_name(f->flags));
+		mb_topn_max(&d->m.readonly, f->devname, where, 1);
+	}
+	mb_topn_free(&d->m.recorded);
+	mb_topn_init(&d->m.recorded, d->cfg.top_n);
+	for (int i = 0; i < d->mounts.n; i++) {
+		const struct mb_mount *m = &d->mounts.m[i];
+
+		if (strcmp(m->fstype, "ext4"))
+			continue;
+		mb_metrics_fs_key(where, sizeof(where), m->mountpoint, m->fstype);
+		mb_topn_max(&d->m.recorded, m->devname, where, m->rec.count);
+	}
+	d->m.nprogs = d->probes.nprogs;
+	memcpy(d->m.progs, d->probes.progs, sizeof(d->m.progs));
+}
+
 void mb_daemon_collect(struct mb_daemon *d, uint64_t now)
 {
 	struct near_list near = {};
 
-	mb_mounts_read(&d->mounts, "/proc/self/mountinfo");
+	mb_daemon_mounts(d, now);
 	mb_fs_refresh(d->fs, &d->mounts, now);
 	probe_xfs_mounts(d, now);
 	/* A package upgrade replaces a daemon's binary: follow its new inode. */
@@ -201,6 +260,7 @@ void mb_daemon_collect(struct mb_daemon *d, uint64_t now)
 		mb_metrics_fs_key(where, sizeof(where), f->mountpoint, f->fstype);
 		mb_topn_max(&d->m.shutdown, f->devname, where, 1);
 	}
+	fs_gauges(d);
 	for (int i = 0; i < d->cfg.ndaemons; i++) {
 		const struct mb_reload_stats *s = mb_reload_stats(d->reload, i);
 

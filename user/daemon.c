@@ -74,6 +74,11 @@ static int on_event(void *ctx, void *data, size_t size)
 		if (!mb_mounts_find(&d->mounts, ev.fs.dev))
 			mb_mounts_read(&d->mounts, "/proc/self/mountinfo");
 		mb_fs_feed(d->fs, &ev.fs, &d->mounts);
+		/* A filesystem error may have just made it read-only: look now. */
+		if (ev.hdr.type != MB_EV_BLOCK_ERROR) {
+			mb_daemon_mounts(d, boot_ns());
+			mb_fs_refresh(d->fs, &d->mounts, boot_ns());
+		}
 	}
 	d->busy = 1;
 	return 0;

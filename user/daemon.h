@@ -49,6 +49,8 @@ int mb_daemon_start(struct mb_daemon *d);
 
 /* collect.c: everything the textfile needs, read now. */
 void mb_daemon_collect(struct mb_daemon *d, uint64_t now);
+/* collect.c: re-read the mount table (and probe what the fs detector asks). */
+void mb_daemon_mounts(struct mb_daemon *d, uint64_t now);
 /* Feed collisions the kernel folded for master tgid (its running total). */
 void mb_daemon_fold(struct mb_daemon *d, uint32_t slot, uint32_t watched, uint32_t folded,
 		    uint64_t now);

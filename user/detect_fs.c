@@ -8,34 +8,9 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include "detect_fs.h"
+#include "detect_fs_priv.h"
 #include "names.h"
 #include "event_fmt.h"
-
-enum fs_kind { K_IO, K_CORRUPT, K_BLOCK };
-
-struct rate_slot {
-	int used;
-	enum fs_kind kind;
-	uint32_t dev;
-	uint64_t last_alert_ns;
-	uint64_t folded;
-};
-
-struct mb_fs_det {
-	struct mb_alert_sink sink;
-	struct rate_slot rate[MB_FS_RATE_SLOTS];
-	int nflags;
-	struct mb_fs_flag flags[MB_FS_MAX_FLAGS];
-};
-
-/* Where an event happened, resolved against the mount table. */
-struct where {
-	int mount_id;
-	char devname[MB_NAME_LEN];
-	char mountpoint[MB_PATH_LEN];
-	char fstype[MB_NAME_LEN];
-};
 
 struct mb_fs_det *mb_fs_new(struct mb_alert_sink sink)
 {
@@ -51,26 +26,32 @@ void mb_fs_free(struct mb_fs_det *f)
 	free(f);
 }
 
-static void emit(struct mb_fs_det *f, const struct mb_alert *a)
+void mb_fs_emit(struct mb_fs_det *f, const struct mb_alert *a)
 {
 	if (f->sink.emit)
 		f->sink.emit(f->sink.ctx, a);
+}
+
+void mb_fs_where_of(struct where *w, const struct mb_mount *m)
+{
+	memset(w, 0, sizeof(*w));
+	w->mount_id = m->mount_id;
+	mb_copy_fixed(w->devname, sizeof(w->devname), m->devname, sizeof(m->devname));
+	mb_copy_fixed(w->mountpoint, sizeof(w->mountpoint), m->mountpoint, sizeof(m->mountpoint));
+	mb_copy_fixed(w->fstype, sizeof(w->fstype), m->fstype, sizeof(m->fstype));
 }
 
 static void resolve(struct where *w, uint32_t dev, const struct mb_mounts *mounts)
 {
 	const struct mb_mount *m = mb_mounts_find(mounts, dev);
 
-	memset(w, 0, sizeof(*w));
-	w->mount_id = -1;
-	if (!m) {
-		snprintf(w->devname, sizeof(w->devname), "%u:%u", dev >> 20, dev & 0xfffff);
+	if (m) {
+		mb_fs_where_of(w, m);
 		return;
 	}
-	w->mount_id = m->mount_id;
-	mb_copy_fixed(w->devname, sizeof(w->devname), m->devname, sizeof(m->devname));
-	mb_copy_fixed(w->mountpoint, sizeof(w->mountpoint), m->mountpoint, sizeof(m->mountpoint));
-	mb_copy_fixed(w->fstype, sizeof(w->fstype), m->fstype, sizeof(m->fstype));
+	memset(w, 0, sizeof(*w));
+	w->mount_id = -1;
+	snprintf(w->devname, sizeof(w->devname), "%u:%u", dev >> 20, dev & 0xfffff);
 }
 
 void mb_fs_shutdown_flags_str(uint32_t flags, char *buf, size_t len)
@@ -100,6 +81,21 @@ void mb_fs_shutdown_flags_str(uint32_t flags, char *buf, size_t len)
 	}
 	if (flags && off < len)
 		snprintf(buf + off, len - off, "%s0x%x", off ? "|" : "", flags);
+}
+
+void mb_fs_shutdown_desc(uint32_t source, uint32_t flags, char *buf, size_t len)
+{
+	/* EXT4_GOING_FLAGS_*: how much was written before the shutdown. */
+	static const char *const ext4[] = { "default", "logflush", "nologflush" };
+
+	if (!buf || !len)
+		return;
+	if (source == MB_FS_EXT4_SHUTDOWN)
+		snprintf(buf, len, "%s", flags < 3 ? ext4[flags] : "unknown");
+	else if (source == MB_FS_MNT_SHUTDOWN)
+		snprintf(buf, len, "unknown");
+	else
+		mb_fs_shutdown_flags_str(flags, buf, len);
 }
 
 /* Returns the count to report as suppressed, or -1 when this one is folded. */
@@ -138,7 +134,7 @@ static int64_t rate_limit(struct mb_fs_det *f, enum fs_kind kind, const struct m
 	return sup;
 }
 
-static void place(char *buf, size_t len, const struct where *w)
+void mb_fs_place(char *buf, size_t len, const struct where *w)
 {
 	if (w->mountpoint[0])
 		snprintf(buf, len, "%s on %s (%s)", w->fstype[0] ? w->fstype : "fs", w->mountpoint,
@@ -211,8 +207,8 @@ static void feed_shutdown(struct mb_fs_det *f, const struct mb_fs_event *e, cons
 	fg->ts_ns = e->hdr.ts_ns;
 	fg->flags = e->flags;
 
-	place(pl, sizeof(pl), w);
-	mb_fs_shutdown_flags_str(e->flags, fl, sizeof(fl));
+	mb_fs_place(pl, sizeof(pl), w);
+	mb_fs_shutdown_desc(e->source, e->flags, fl, sizeof(fl));
 	mb_copy_fixed(file, sizeof(file), e->detail, MB_DETAIL_LEN);
 	mb_alert_init(&a, e->hdr.ts_ns, MB_SEV_CRITICAL, "fs_shutdown");
 	base_fields(&a, e, w);
@@ -220,11 +216,18 @@ static void feed_shutdown(struct mb_fs_det *f, const struct mb_fs_event *e, cons
 	mb_alert_int(&a, "flags_raw", e->flags);
 	mb_alert_str(&a, "file", file);
 	mb_alert_int(&a, "line", e->nr);
-	mb_alert_summary(
-		&a,
-		"%s: filesystem shut down (%s) at %s:%u; it refuses all I/O until unmounted and repaired",
-		pl, fl, file, e->nr);
-	emit(f, &a);
+	if (e->source == MB_FS_EXT4_SHUTDOWN || e->source == MB_FS_MNT_SHUTDOWN)
+		/* ext4 says no more than how: the ioctl or a vanished device did it. */
+		mb_alert_summary(&a,
+				 "%s: filesystem shut down (%s); it refuses all I/O until "
+				 "unmounted and checked",
+				 pl, fl);
+	else
+		mb_alert_summary(&a,
+				 "%s: filesystem shut down (%s) at %s:%u; it refuses all I/O "
+				 "until unmounted and repaired",
+				 pl, fl, file, e->nr);
+	mb_fs_emit(f, &a);
 }
 
 void mb_fs_feed(struct mb_fs_det *f, const struct mb_fs_event *e, const struct mb_mounts *mounts)
@@ -239,11 +242,15 @@ void mb_fs_feed(struct mb_fs_det *f, const struct mb_fs_event *e, const struct m
 	if (!f || !e)
 		return;
 	resolve(&w, e->dev, mounts);
+	if (e->hdr.type != MB_EV_BLOCK_ERROR)
+		mb_fs_note_error(f, e);
 	if (e->hdr.type == MB_EV_FS_SHUTDOWN) {
 		feed_shutdown(f, e, &w);
 		return;
 	}
-	if (e->hdr.type == MB_EV_FS_ERROR)
+	if (e->hdr.type == MB_EV_FS_ERROR && e->source == MB_FS_EXT4_ERROR)
+		kind = K_FSERR;
+	else if (e->hdr.type == MB_EV_FS_ERROR)
 		kind = K_IO;
 	else if (e->hdr.type == MB_EV_FS_CORRUPT)
 		kind = K_CORRUPT;
@@ -256,13 +263,18 @@ void mb_fs_feed(struct mb_fs_det *f, const struct mb_fs_event *e, const struct m
 		return;
 	if (n)
 		snprintf(sup, sizeof(sup), " (%lld similar suppressed)", (long long)n);
-	place(pl, sizeof(pl), &w);
+	mb_fs_place(pl, sizeof(pl), &w);
 	mb_copy_fixed(detail, sizeof(detail), e->detail, MB_DETAIL_LEN);
 
 	if (kind == K_IO) {
 		mb_alert_init(&a, e->hdr.ts_ns, MB_SEV_CRITICAL, "fs_io_error");
 		mb_alert_summary(&a, "%s: metadata I/O error (%s) at daddr %" PRIu64 "%s", pl, err,
 				 (uint64_t)e->sector, sup);
+	} else if (kind == K_FSERR) {
+		/* ext4 does not say which errno; the superblock does (mailbpf_fs_recorded_errors). */
+		mb_alert_init(&a, e->hdr.ts_ns, MB_SEV_CRITICAL, "fs_error");
+		mb_alert_summary(&a, "%s: ext4 error in %s:%u%s", pl, detail[0] ? detail : "?",
+				 e->nr, sup);
 	} else if (kind == K_CORRUPT) {
 		mb_alert_init(&a, e->hdr.ts_ns, MB_SEV_CRITICAL, "fs_corruption");
 		mb_alert_summary(&a,
@@ -285,11 +297,15 @@ void mb_fs_feed(struct mb_fs_det *f, const struct mb_fs_event *e, const struct m
 	mb_alert_int(&a, "nr", e->nr);
 	mb_alert_int(&a, "flags_raw", e->flags);
 	mb_alert_str(&a, "detail", detail);
+	if (kind == K_FSERR) {
+		mb_alert_str(&a, "function", detail);
+		mb_alert_int(&a, "line", e->nr);
+	}
 	mb_alert_int(&a, "suppressed", n);
-	emit(f, &a);
+	mb_fs_emit(f, &a);
 }
 
-static int mount_present(const struct mb_mounts *t, const struct mb_fs_flag *fg)
+int mb_fs_mount_present(const struct mb_mounts *t, const struct mb_fs_flag *fg)
 {
 	int i, n = t->n < MB_MAX_MOUNTS ? t->n : MB_MAX_MOUNTS;
 
@@ -325,7 +341,7 @@ void mb_fs_refresh(struct mb_fs_det *f, const struct mb_mounts *mounts, uint64_t
 			i++;
 			continue;
 		}
-		if (mount_present(mounts, fg)) {
+		if (mb_fs_mount_present(mounts, fg)) {
 			i++;
 			continue;
 		}
@@ -333,7 +349,7 @@ void mb_fs_refresh(struct mb_fs_det *f, const struct mb_mounts *mounts, uint64_t
 		memcpy(w.devname, fg->devname, sizeof(w.devname));
 		memcpy(w.mountpoint, fg->mountpoint, sizeof(w.mountpoint));
 		memcpy(w.fstype, fg->fstype, sizeof(w.fstype));
-		place(pl, sizeof(pl), &w);
+		mb_fs_place(pl, sizeof(pl), &w);
 		mb_alert_init(&a, now_ns, MB_SEV_INFO, "fs_shutdown");
 		mb_alert_str(&a, "device", fg->devname);
 		mb_alert_str(&a, "mountpoint", fg->mountpoint);
@@ -344,8 +360,9 @@ void mb_fs_refresh(struct mb_fs_det *f, const struct mb_mounts *mounts, uint64_t
 		mb_alert_summary(&a, "%s: shutdown flag cleared: unmounted/remounted", pl);
 		memmove(fg, fg + 1, (size_t)(f->nflags - i - 1) * sizeof(*fg));
 		f->nflags--;
-		emit(f, &a);
+		mb_fs_emit(f, &a);
 	}
+	mb_fs_ro_refresh(f, mounts, now_ns);
 }
 
 int mb_fs_restore_flag(struct mb_fs_det *f, const struct mb_fs_flag *fg)

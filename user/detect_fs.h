@@ -17,6 +17,14 @@
 #define MB_FS_MAX_FLAGS 32 /* sticky shutdown flags kept, oldest evicted */
 #define MB_FS_RATE_SLOTS 64 /* (kind, device) rate-limit slots */
 #define MB_FS_RATE_NS (60 * NS_PER_SEC) /* one alert per kind and device per this */
+/* A filesystem error this close before a read-only remount caused it. */
+#define MB_FS_RO_CAUSE_NS (120 * NS_PER_SEC)
+
+/* Why a filesystem that was read-write is read-only now. */
+enum mb_ro_cause {
+	MB_RO_ADMIN = 1, /* no error seen: mount -o remount,ro */
+	MB_RO_ERRORS = 2, /* after a filesystem error (errors=remount-ro) */
+};
 
 /* XFS shutdown reasons, fs/xfs/xfs_mount.h SHUTDOWN_*. */
 #define MB_XFS_SHUTDOWN_META_IO 0x01
@@ -63,6 +71,41 @@ int mb_fs_restore_flag(struct mb_fs_det *f, const struct mb_fs_flag *fg);
 
 /* "metadata_io|log_io", unknown bits as hex, "none" for 0. */
 void mb_fs_shutdown_flags_str(uint32_t flags, char *buf, size_t len);
+/* The same for any shutdown source: XFS flags, ext4's "logflush" and so on. */
+void mb_fs_shutdown_desc(uint32_t source, uint32_t flags, char *buf, size_t len);
+
+/*
+ * detect_fs_ro.c. Read-only transitions, decided by mb_fs_refresh from the
+ * superblock state in the mount table: a mount seen read-write that is now
+ * read-only (or one ext4 marks emergency_ro) is an fs_readonly alert,
+ * critical when a filesystem error on that device came just before, the
+ * superblock's error count grew, or ext4 says so; a warning otherwise (an
+ * admin's remount). The flag stays, and is saved like a shutdown, until the
+ * mount is gone or read-write again. Flags' `flags` is enum mb_ro_cause.
+ *
+ * The first time a mount is seen (start, or a new mount), ext4's record of
+ * errors in earlier mounts, if any, is an fs_recorded_errors warning, once
+ * per mount and count (a restart does not repeat it).
+ */
+/*
+ * Should the collector probe this mount for MB_MNT_REFUSES? For ext4 after
+ * a filesystem error on its device, and while it is flagged read-only (so
+ * the flag holds across a restart): never on a healthy host.
+ */
+int mb_fs_wants_probe(const struct mb_fs_det *f, const struct mb_mount *m, uint64_t now_ns);
+int mb_fs_readonly_count(const struct mb_fs_det *f);
+const struct mb_fs_flag *mb_fs_readonly_at(const struct mb_fs_det *f, int i);
+/* As mb_fs_restore_flag, for read-only flags. */
+int mb_fs_restore_readonly(struct mb_fs_det *f, const struct mb_fs_flag *fg);
+/* "errors", "admin". */
+const char *mb_ro_cause_name(uint32_t cause);
+/*
+ * Mounts whose recorded errors were reported (`flags`: the count then), so
+ * a restart does not report the same history again; saved with the flags.
+ */
+int mb_fs_reported_count(const struct mb_fs_det *f);
+const struct mb_fs_flag *mb_fs_reported_at(const struct mb_fs_det *f, int i);
+int mb_fs_restore_reported(struct mb_fs_det *f, const struct mb_fs_flag *fg);
 
 /*
  * detect_fs_state.c. Persist the flags, tagged with the boot they belong to

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Saving and loading the sticky XFS shutdown flags across collector
- * restarts. The file is small, line based and versioned:
+ * Saving and loading the sticky shutdown and read-only flags across
+ * collector restarts. The file is small, line based and versioned:
  *
  *   mailbpf-fs-state 1
  *   boot <boot_id>
  *   shutdown <dev> <mount_id> <ts_ns> <flags> <devname> <fstype> <mountpoint>
- *   end <number of shutdown lines>
+ *   readonly <dev> <mount_id> <ts_ns> <cause> <devname> <fstype> <mountpoint>
+ *   recorded <dev> <mount_id> <ts_ns> <count> <devname> <fstype> <mountpoint>
+ *   end <number of shutdown, readonly and recorded lines>
  *
  * Strings are written with bytes outside 0x21..0x7e and the backslash as
  * \ooo, and "" as "-", so a mount point with spaces stays one field. The
@@ -55,26 +57,33 @@ static void put_str(FILE *out, const char *s, size_t max)
 	}
 }
 
+static void put_flag(FILE *out, const char *what, const struct mb_fs_flag *fg)
+{
+	fprintf(out, "%s %u %d %llu %u ", what, fg->dev, fg->mount_id,
+		(unsigned long long)fg->ts_ns, fg->flags);
+	put_str(out, fg->devname, sizeof(fg->devname));
+	fputc(' ', out);
+	put_str(out, fg->fstype, sizeof(fg->fstype));
+	fputc(' ', out);
+	put_str(out, fg->mountpoint, sizeof(fg->mountpoint));
+	fputc('\n', out);
+}
+
 int mb_fs_save(const struct mb_fs_det *f, FILE *out, const char *boot_id)
 {
-	int i, n = mb_fs_shutdown_count(f);
+	int i, n = mb_fs_shutdown_count(f), nro = mb_fs_readonly_count(f);
+	int nrep = mb_fs_reported_count(f);
 
 	if (!f || !out || !boot_id_ok(boot_id))
 		return -EINVAL;
 	fprintf(out, "%s\nboot %s\n", STATE_MAGIC, boot_id);
-	for (i = 0; i < n; i++) {
-		const struct mb_fs_flag *fg = mb_fs_shutdown_at(f, i);
-
-		fprintf(out, "shutdown %u %d %llu %u ", fg->dev, fg->mount_id,
-			(unsigned long long)fg->ts_ns, fg->flags);
-		put_str(out, fg->devname, sizeof(fg->devname));
-		fputc(' ', out);
-		put_str(out, fg->fstype, sizeof(fg->fstype));
-		fputc(' ', out);
-		put_str(out, fg->mountpoint, sizeof(fg->mountpoint));
-		fputc('\n', out);
-	}
-	fprintf(out, "end %d\n", n);
+	for (i = 0; i < n; i++)
+		put_flag(out, "shutdown", mb_fs_shutdown_at(f, i));
+	for (i = 0; i < nro; i++)
+		put_flag(out, "readonly", mb_fs_readonly_at(f, i));
+	for (i = 0; i < nrep; i++)
+		put_flag(out, "recorded", mb_fs_reported_at(f, i));
+	fprintf(out, "end %d\n", n + nro + nrep);
 	if (fflush(out) || ferror(out))
 		return -EIO;
 	return 0;
@@ -181,7 +190,8 @@ static int read_line(FILE *in, char *buf, size_t len)
 
 int mb_fs_load(struct mb_fs_det *f, FILE *in, const char *boot_id)
 {
-	struct mb_fs_flag tmp[MB_FS_MAX_FLAGS];
+	struct mb_fs_flag tmp[3 * MB_FS_MAX_FLAGS];
+	int kind[3 * MB_FS_MAX_FLAGS];
 	char line[LINE_MAX_LEN], boot[LINE_MAX_LEN], *tok[NTOK];
 	int i, n = 0, ntok, added = 0;
 	uint64_t end;
@@ -201,12 +211,18 @@ int mb_fs_load(struct mb_fs_det *f, FILE *in, const char *boot_id)
 		ntok = split(line, tok, NTOK);
 		if (ntok == 2 && !strcmp(tok[0], "end"))
 			break;
-		if (ntok != NTOK || strcmp(tok[0], "shutdown") || n == MB_FS_MAX_FLAGS ||
-		    parse_flag(tok, &tmp[n]))
+		if (ntok != NTOK || n == 3 * MB_FS_MAX_FLAGS || parse_flag(tok, &tmp[n]))
 			return -EINVAL;
-		n++;
+		if (!strcmp(tok[0], "shutdown"))
+			kind[n++] = 0;
+		else if (!strcmp(tok[0], "readonly"))
+			kind[n++] = 1;
+		else if (!strcmp(tok[0], "recorded"))
+			kind[n++] = 2;
+		else
+			return -EINVAL;
 	}
-	if (get_u64(tok[1], MB_FS_MAX_FLAGS, &end) || end != (uint64_t)n)
+	if (get_u64(tok[1], 3 * MB_FS_MAX_FLAGS, &end) || end != (uint64_t)n)
 		return -EINVAL;
 	if (read_line(in, line, sizeof(line)) != -ENOENT)
 		return -EINVAL;
@@ -215,6 +231,8 @@ int mb_fs_load(struct mb_fs_det *f, FILE *in, const char *boot_id)
 	if (strcmp(boot, boot_id))
 		return 0;
 	for (i = 0; i < n; i++)
-		added += mb_fs_restore_flag(f, &tmp[i]) > 0;
+		added += (kind[i] == 2 ? mb_fs_restore_reported(f, &tmp[i]) :
+			  kind[i] == 1 ? mb_fs_restore_readonly(f, &tmp[i]) :
+					 mb_fs_restore_flag(f, &tmp[i])) > 0;
 	return added;
 }

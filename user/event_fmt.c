@@ -35,6 +35,12 @@ static const char *const fs_sources[] = {
 	[MB_FS_UNFIXED_CORRUPTION] = "xfs_fs_unfixed_corruption",
 	[MB_FS_BLOCK_RQ_ERROR] = "block_rq_error",
 	[MB_FS_STAT_EIO] = "stat_eio",
+	[MB_FS_EXT4_ERROR] = "ext4_error",
+	[MB_FS_EXT4_SHUTDOWN] = "ext4_shutdown",
+	[MB_FS_AG_SICK] = "xfs_ag_mark_sick",
+	[MB_FS_AG_CORRUPT] = "xfs_ag_mark_corrupt",
+	[MB_FS_BLOCK_NOTSUPP] = "block_rq_notsupp",
+	[MB_FS_MNT_SHUTDOWN] = "mountinfo_shutdown",
 };
 
 const char *mb_fs_source_name(uint32_t source)
@@ -239,8 +245,10 @@ static void fs_fields(struct line *l, const struct mb_fmt *f, const struct mb_fs
 		    "unknown");
 	switch (e->hdr.type) {
 	case MB_EV_FS_SHUTDOWN:
-		mb_fs_shutdown_flags_str(e->flags, flags, sizeof(flags));
+		mb_fs_shutdown_desc(e->source, e->flags, flags, sizeof(flags));
 		str(l, "flags", flags);
+		if (e->source == MB_FS_EXT4_SHUTDOWN)
+			break;
 		str(l, "file", e->detail);
 		num(l, "line", e->nr);
 		break;
@@ -251,6 +259,11 @@ static void fs_fields(struct line *l, const struct mb_fmt *f, const struct mb_fs
 		str(l, "error", mb_errno_name(e->error));
 		break;
 	case MB_EV_FS_ERROR:
+		if (e->source == MB_FS_EXT4_ERROR) {
+			str(l, "function", e->detail);
+			num(l, "line", e->nr);
+			break;
+		}
 		str(l, "error", mb_errno_name(e->error));
 		num(l, "daddr", (int64_t)e->sector);
 		num(l, "length", e->nr);

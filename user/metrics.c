@@ -12,12 +12,15 @@
 #include "names.h"
 
 static const char *const incident_names[MB_INC_MAX] = {
-	"reload_collision", "reload_storm", "reload_exec_chain", "exec_e2big",	"exec_failure",
-	"exec_near_miss",   "fs_io_error",  "fs_corruption",	 "fs_shutdown", "block_io_error",
+	"reload_collision", "reload_storm", "reload_exec_chain",  "exec_e2big",	 "exec_failure",
+	"exec_near_miss",   "fs_io_error",  "fs_corruption",	  "fs_shutdown", "block_io_error",
+	"fs_error",	    "fs_readonly",  "fs_recorded_errors",
 };
 
-static const char *const probe_names[MB_PROBE_MAX] = { "exec", "exec_near", "signal", "xfs",
-						       "block" };
+static const char *const probe_names[MB_PROBE_MAX] = {
+	[MB_PROBE_EXEC] = "exec", [MB_PROBE_EXEC_NEAR] = "exec_near", [MB_PROBE_SIGNAL] = "signal",
+	[MB_PROBE_XFS] = "xfs",	  [MB_PROBE_BLOCK] = "block",	      [MB_PROBE_EXT4] = "ext4",
+};
 
 const char *mb_probe_name(int probe)
 {
@@ -26,8 +29,10 @@ const char *mb_probe_name(int probe)
 
 int mb_metrics_init(struct mb_metrics *m, const struct mb_config *cfg)
 {
-	struct mb_topn *t[] = { &m->exec_failures, &m->headroom_ppm, &m->reloads, &m->fs_io,
-				&m->fs_corrupt,	   &m->block_io,     &m->shutdown };
+	struct mb_topn *t[] = { &m->exec_failures, &m->headroom_ppm, &m->reloads,
+				&m->fs_io,	   &m->fs_corrupt,   &m->block_io,
+				&m->shutdown,	   &m->fs_errors,    &m->readonly,
+				&m->recorded,	   &m->block_notsupp };
 	int err = 0;
 
 	memset(m, 0, sizeof(*m));
@@ -52,6 +57,10 @@ void mb_metrics_free(struct mb_metrics *m)
 	mb_topn_free(&m->fs_corrupt);
 	mb_topn_free(&m->block_io);
 	mb_topn_free(&m->shutdown);
+	mb_topn_free(&m->fs_errors);
+	mb_topn_free(&m->readonly);
+	mb_topn_free(&m->recorded);
+	mb_topn_free(&m->block_notsupp);
 }
 
 void mb_metrics_incident(struct mb_metrics *m, const char *kind)
@@ -64,6 +73,33 @@ void mb_metrics_incident(struct mb_metrics *m, const char *kind)
 void mb_metrics_fs_key(char *buf, size_t len, const char *mountpoint, const char *fstype)
 {
 	snprintf(buf, len, "%s\x1f%s", mountpoint, fstype);
+}
+
+void mb_metrics_fs_key4(char *buf, size_t len, const char *mountpoint, const char *fstype,
+			const char *extra)
+{
+	snprintf(buf, len, "%s\x1f%s\x1f%s", mountpoint, fstype, extra);
+}
+
+/* Samples of a (device, mountpoint\x1ffstype\x1fextra) table: label `extra` last. */
+static void fs4_samples(struct mb_prom *p, const char *name, const struct mb_topn *t,
+			const char *extra)
+{
+	for (size_t i = 0; i < mb_topn_count(t); i++) {
+		const struct mb_topn_entry *e = mb_topn_at(t, i);
+		char mp[MB_TOPN_KEY_LEN], fstype[MB_TOPN_KEY_LEN];
+		const char *x = strrchr(e->k2, '\x1f'), *f = NULL;
+		const char *labels[] = { "device", e->k1, "mountpoint",	  mp,  "fstype",
+					 fstype,   extra, x ? x + 1 : "", NULL };
+
+		for (const char *c = e->k2; x && c < x; c++)
+			if (*c == '\x1f')
+				f = c;
+		snprintf(mp, sizeof(mp), "%.*s", (int)(f ? f - e->k2 : x ? x - e->k2 : 0), e->k2);
+		snprintf(fstype, sizeof(fstype), "%.*s", (int)(f && x ? x - f - 1 : 0),
+			 f ? f + 1 : "");
+		mb_prom_sample(p, name, labels, (double)e->v);
+	}
 }
 
 /* Samples of a (device, mountpoint\x1ffstype) table. */
@@ -156,6 +192,22 @@ int mb_metrics_render(const struct mb_metrics *m, struct mb_prom *p, double now_
 	mb_prom_family(p, "mailbpf_block_io_errors_total", "counter",
 		       "Block requests completed with an error, per device.");
 	pair_samples(p, "mailbpf_block_io_errors_total", &m->block_io, "device", NULL, 1);
+	mb_prom_family(p, "mailbpf_block_unsupported_total", "counter",
+		       "Block requests the device does not support (discard, write-zeroes): "
+		       "not I/O errors, never alerted.");
+	pair_samples(p, "mailbpf_block_unsupported_total", &m->block_notsupp, "device", NULL, 1);
+	mb_prom_family(p, "mailbpf_fs_errors_total", "counter",
+		       "Errors a filesystem reported itself (ext4_error), per device, mount "
+		       "and source.");
+	fs4_samples(p, "mailbpf_fs_errors_total", &m->fs_errors, "source");
+	mb_prom_family(p, "mailbpf_fs_readonly", "gauge",
+		       "1 while a filesystem that was read-write is read-only (cause: errors or "
+		       "admin), until unmounted or read-write again.");
+	fs4_samples(p, "mailbpf_fs_readonly", &m->readonly, "cause");
+	mb_prom_family(p, "mailbpf_fs_recorded_errors", "gauge",
+		       "Errors the ext4 superblock records (errors_count: all mounts since mkfs "
+		       "or the last e2fsck).");
+	fs_samples(p, "mailbpf_fs_recorded_errors", &m->recorded, 1);
 
 	labels[0] = "probe";
 	mb_prom_family(p, "mailbpf_events_lost_total", "counter",
@@ -169,6 +221,17 @@ int mb_metrics_render(const struct mb_metrics *m, struct mb_prom *p, double now_
 	for (int i = 0; i < MB_PROBE_MAX; i++) {
 		labels[1] = probe_names[i];
 		mb_prom_sample(p, "mailbpf_probe_attached", labels, m->attached[i] ? 1 : 0);
+	}
+	mb_prom_family(p, "mailbpf_probe_program_attached", "gauge",
+		       "1 when the program is attached, 0 when it was left out (no tracepoint, "
+		       "does not load or attach on this kernel).");
+	for (int i = 0; i < m->nprogs; i++) {
+		const char *pl[] = { "probe", mb_probe_name(m->progs[i].probe), "program",
+				     m->progs[i].name, NULL };
+
+		if (m->progs[i].state != MB_PROG_UNUSED)
+			mb_prom_sample(p, "mailbpf_probe_program_attached", pl,
+				       m->progs[i].state == MB_PROG_ATTACHED);
 	}
 	labels[0] = "mode";
 	mb_prom_family(p, "mailbpf_exec_probe_info", "gauge",

@@ -11,6 +11,7 @@
 #include "../bpf/mailbpf.h"
 #include "config.h"
 #include "detect.h"
+#include "probes.h"
 #include "prom.h"
 #include "topn.h"
 
@@ -25,6 +26,9 @@ enum mb_incident_kind {
 	MB_INC_FS_CORRUPTION,
 	MB_INC_FS_SHUTDOWN,
 	MB_INC_BLOCK_IO_ERROR,
+	MB_INC_FS_ERROR,
+	MB_INC_FS_READONLY,
+	MB_INC_FS_RECORDED_ERRORS,
 	MB_INC_MAX,
 };
 
@@ -41,6 +45,13 @@ struct mb_metrics {
 	struct mb_topn fs_corrupt; /* same keys */
 	struct mb_topn block_io; /* (device) */
 	struct mb_topn shutdown; /* (device, mountpoint "\x1f" fstype): 1 while flagged */
+	struct mb_topn fs_errors; /* (device, mountpoint "\x1f" fstype "\x1f" source) */
+	struct mb_topn
+		readonly; /* (device, mountpoint "\x1f" fstype "\x1f" cause): 1 while flagged */
+	struct mb_topn recorded; /* (device, mountpoint "\x1f" fstype): ext4 superblock errors */
+	struct mb_topn block_notsupp; /* (device): unsupported discard/write-zeroes, not errors */
+	int nprogs; /* the fs family's programs, for mailbpf_probe_program_attached */
+	struct mb_prog_status progs[MB_MAX_PROGS];
 	struct mb_daemon_metrics daemons[MB_MAX_DAEMONS];
 	char daemon_names[MB_MAX_DAEMONS][MB_NAME_LEN];
 	int ndaemons;
@@ -62,6 +73,9 @@ const char *mb_probe_name(int probe); /* "exec", "signal", ... */
 /* The fs tables' second key: mountpoint, 0x1f, fstype. Split on the last
  * 0x1f when rendering: fs type names never contain one. */
 void mb_metrics_fs_key(char *buf, size_t len, const char *mountpoint, const char *fstype);
+/* The same with a fourth label after another 0x1f (source, cause): no 0x1f in those either. */
+void mb_metrics_fs_key4(char *buf, size_t len, const char *mountpoint, const char *fstype,
+			const char *extra);
 
 /* Render everything; now_unix is the mailbpf_last_update_timestamp_seconds value. */
 int mb_metrics_render(const struct mb_metrics *m, struct mb_prom *p, double now_unix);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The BPF side, loaded as three skeletons (exec, signal, fs) so that a
- * family this kernel cannot run is left out whole while the others work.
+ * family this kernel cannot run is left out whole while the others work
+ * (the fs family, in probes_fs.c, leaves out single programs).
  * Each follows open -> rodata and map sizes -> load -> attach; the ring
  * buffers of all three are polled by one ring_buffer manager.
  */
@@ -58,8 +59,14 @@ static int tp_exists(const struct mb_probes *p, const char *cat, const char *nam
 
 	if (!p->tracefs)
 		return 0;
-	snprintf(path, sizeof(path), "%s/events/%s/%s", p->tracefs, cat, name);
+	/* The id is what attaching reads: an event directory without one is no tracepoint. */
+	snprintf(path, sizeof(path), "%s/events/%s/%s/id", p->tracefs, cat, name);
 	return access(path, F_OK) == 0;
+}
+
+int mb_tp_exists(const struct mb_probes *p, const char *cat, const char *name)
+{
+	return tp_exists(p, cat, name);
 }
 
 /* Leave a program out (with a notice) when its tracepoint is missing. */
@@ -82,6 +89,11 @@ static int use_ring(struct mb_probes *p, struct bpf_map *events, const struct mb
 {
 	bpf_map__set_max_entries(events, o->ringbuf_bytes);
 	return p->ring_fd >= 0 ? bpf_map__reuse_fd(events, p->ring_fd) : 0;
+}
+
+int mb_use_ring(struct mb_probes *p, struct bpf_map *events, const struct mb_probes_opts *o)
+{
+	return use_ring(p, events, o);
 }
 
 /* Only the programs of one exec tier load; the others stay out. */
@@ -317,49 +329,6 @@ fail:
 	return err;
 }
 
-static int start_fs(struct mb_probes *p, const struct mb_probes_opts *o)
-{
-	struct fs_bpf *s;
-	int xfs = 0, block, err;
-
-	s = fs_bpf__open();
-	if (!s)
-		return -errno;
-	s->rodata->fs_emit_gap_ns = o->fs_emit_gap_ns;
-	s->rodata->jiffy_ns = p->feat.jiffy_ns;
-	xfs += want(p, s->progs.xfs_buf_ioerror, "xfs", "xfs_buf_ioerror");
-	xfs += want(p, s->progs.xfs_force_shutdown, "xfs", "xfs_force_shutdown");
-	want(p, s->progs.xfs_fs_mark_sick, "xfs", "xfs_fs_mark_sick");
-	want(p, s->progs.xfs_fs_mark_corrupt, "xfs", "xfs_fs_mark_corrupt");
-	want(p, s->progs.xfs_fs_unfixed_corruption, "xfs", "xfs_fs_unfixed_corruption");
-	want(p, s->progs.xfs_inode_mark_sick, "xfs", "xfs_inode_mark_sick");
-	want(p, s->progs.xfs_inode_mark_corrupt, "xfs", "xfs_inode_mark_corrupt");
-	want(p, s->progs.xfs_group_mark_sick, "xfs", "xfs_group_mark_sick");
-	want(p, s->progs.xfs_group_mark_corrupt, "xfs", "xfs_group_mark_corrupt");
-	want(p, s->progs.xfs_btree_corrupt, "xfs", "xfs_btree_corrupt");
-	/* block_rq_error is recent; older kernels only have rq_complete. */
-	block = want(p, s->progs.block_rq_error, "block", "block_rq_error");
-	if (block)
-		bpf_program__set_autoload(s->progs.block_rq_complete, false);
-	else
-		block = want(p, s->progs.block_rq_complete, "block", "block_rq_complete");
-	err = use_ring(p, s->maps.events, o);
-	if (!err)
-		err = fs_bpf__load(s);
-	if (!err)
-		err = fs_bpf__attach(s);
-	if (err) {
-		fs_bpf__destroy(s);
-		return err;
-	}
-	p->fs = s;
-	if (p->ring_fd < 0)
-		p->ring_fd = bpf_map__fd(s->maps.events);
-	p->attached[MB_PROBE_XFS] = xfs == 2;
-	p->attached[MB_PROBE_BLOCK] = block;
-	return 0;
-}
-
 int mb_probes_start(struct mb_probes *p, const struct mb_probes_opts *o)
 {
 	uint64_t t0 = mono_ns();
@@ -378,7 +347,7 @@ int mb_probes_start(struct mb_probes *p, const struct mb_probes_opts *o)
 	if (err)
 		warn("signal probe not loaded: %s (%s; -v shows libbpf's log)", strerror(-err),
 		     mb_libbpf_log_last());
-	err = start_fs(p, o);
+	err = mb_probes_start_fs(p, o);
 	if (err)
 		warn("filesystem probes not loaded: %s", strerror(-err));
 	if (!p->exec && !p->sig && !p->fs)

@@ -25,6 +25,26 @@ struct mb_probes_opts {
 	void *ctx;
 };
 
+/* One BPF program's fate on this kernel (the fs family lists each of its). */
+enum mb_prog_state {
+	MB_PROG_WANTED = 0, /* before load */
+	MB_PROG_ATTACHED,
+	MB_PROG_NO_TRACEPOINT,
+	MB_PROG_LOAD_FAILED,
+	MB_PROG_ATTACH_FAILED,
+	MB_PROG_UNUSED, /* an alternative stands in for it, or it for a missing one */
+};
+
+#define MB_MAX_PROGS 32
+
+struct mb_prog_status {
+	char name[40]; /* the program, named for its tracepoint */
+	char cat[16]; /* tracepoint category: xfs, ext4, block */
+	int probe; /* enum mb_probe */
+	int state; /* enum mb_prog_state */
+	int err; /* negative errno of a failed load or attach */
+};
+
 struct mb_probes {
 	struct exec_bpf *exec;
 	struct signal_bpf *sig;
@@ -37,7 +57,12 @@ struct mb_probes {
 	struct mb_features feat; /* what this kernel has, probed at start */
 	char exec_why[MB_EXEC_PROBE_MAX][160]; /* why a better exec tier is not in use */
 	uint64_t attach_ns; /* open to attached, for `run` and the bench */
+	int nprogs;
+	struct mb_prog_status progs[MB_MAX_PROGS];
 };
+
+/* "attached", "no tracepoint in this kernel", ... */
+const char *mb_prog_state_name(int state);
 
 /* open -> set rodata and sizes -> load -> attach. Negative errno on failure. */
 int mb_probes_start(struct mb_probes *p, const struct mb_probes_opts *o);
@@ -50,6 +75,12 @@ int mb_probes_poll(struct mb_probes *p, int timeout_ms);
 
 /* The exec tier in use and, in parentheses, why no better one. */
 const char *mb_probes_exec_desc(const struct mb_probes *p, char *buf, size_t len);
+
+/* Between probes.c and probes_fs.c. */
+struct bpf_map;
+int mb_tp_exists(const struct mb_probes *p, const char *cat, const char *name);
+int mb_use_ring(struct mb_probes *p, struct bpf_map *events, const struct mb_probes_opts *o);
+int mb_probes_start_fs(struct mb_probes *p, const struct mb_probes_opts *o);
 
 void mb_probes_drops(const struct mb_probes *p, uint64_t drops[MB_PROBE_MAX]);
 

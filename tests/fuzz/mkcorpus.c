@@ -190,6 +190,20 @@ int main(int argc, char **argv)
 	strcpy(f.detail, "WS");
 	out("block_error", &f, sizeof(f));
 
+	/* ext4: an error with a function name that fills detail, a shutdown. */
+	hdr(&f.hdr, MB_EV_FS_ERROR);
+	f.dev = 7u << 20;
+	f.source = MB_FS_EXT4_ERROR;
+	f.error = 0;
+	f.nr = 1613;
+	memset(f.detail, 'x', sizeof(f.detail));
+	out("ext4_error", &f, sizeof(f));
+	hdr(&f.hdr, MB_EV_FS_SHUTDOWN);
+	f.source = MB_FS_EXT4_SHUTDOWN;
+	f.flags = 7; /* not an EXT4_GOING_FLAGS_* value */
+	strcpy(f.detail, "");
+	out("ext4_shutdown", &f, sizeof(f));
+
 	/* Malformed: one byte short, unknown type, header only. */
 	out("short_exec", &e, sizeof(e) - 1);
 	hdr(&f.hdr, 42);

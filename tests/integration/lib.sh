@@ -58,6 +58,15 @@ skip_all() {
 	exit 0
 }
 
+# why_left_out PACKAGE: ": REASON" when tools/install-deps.sh left PACKAGE
+# out of the test set on this host (another MTA or IMAP server), for the
+# skip line of the suite that needs it; "" otherwise.
+why_left_out() {
+	local r
+	r=$(sed -n "s/^$1: //p" "$ROOT/.output/deps-test.notes" 2>/dev/null | head -1)
+	echo "${r:+: $r (tools/install-deps.sh leaves it out)}"
+}
+
 [ "$(id -u)" -eq 0 ] || skip_all "needs root"
 
 # wait_for SECONDS COMMAND...: poll every 50 ms until the command succeeds.

@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 
 command -v dovecot >/dev/null && command -v doveadm >/dev/null ||
-	skip_all "dovecot-core is not installed"
+	skip_all "dovecot-core is not installed$(why_left_out dovecot-core)"
 
 # alert_json KIND PID: the first alert line of KIND whose target is PID.
 # Filtering on the pid keeps a stray signal to some other "dovecot" (another

@@ -12,7 +12,7 @@
 # hence the ownership of its directories below.
 . "$(dirname "$0")/lib.sh"
 
-EXIM=$(command -v exim4) || skip_all "exim4 is not installed"
+EXIM=$(command -v exim4) || skip_all "exim4 is not installed$(why_left_out exim4-daemon-light)"
 EXIM_USER=$(id -un Debian-exim 2>/dev/null) || skip_all "no Debian-exim user"
 
 # send_pair COMM1 COMM2 GAP_S SIG PID: like send_from twice, but from one
