@@ -248,7 +248,7 @@ static int put_label(char **buf, size_t *cap, size_t *len, const char *k, const 
 long mb_push_body(const struct mb_push_set *s, char **buf, size_t *cap)
 {
 	size_t len = 0;
-	char ts[40];
+	char ts[80]; /* room for any int year: -Wformat-truncation */
 	int err = put_raw(buf, cap, &len, "[");
 
 	for (int i = 0; i < s->n && !err; i++) {
