@@ -17,7 +17,7 @@ SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
 # is pure logic, archived and linked into the unit tests.
 KERNEL_SRCS := user/main.c user/probes.c user/trace.c user/run.c user/check.c \
 	user/devices.c user/privs.c user/daemon.c user/collect.c user/probes_maps.c \
-	user/kfeatures.c user/probes_fs.c user/daemon_net.c
+	user/kfeatures.c user/probes_fs.c user/procscan.c user/daemon_net.c
 USER_SRCS := $(wildcard user/*.c)
 PURE_SRCS := $(filter-out $(KERNEL_SRCS),$(USER_SRCS))
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))

@@ -44,6 +44,7 @@ enum mb_event_type {
 	MB_EV_FS_SHUTDOWN = 5, /* xfs or ext4 forced shutdown */
 	MB_EV_FS_CORRUPT = 6, /* xfs corruption / sick metadata */
 	MB_EV_BLOCK_ERROR = 7, /* block request completed with an error */
+	MB_EV_PROC_EXIT = 8, /* a watched master's child, or the master, exited */
 	MB_EV_MAX,
 };
 
@@ -55,6 +56,7 @@ enum mb_probe {
 	MB_PROBE_XFS = 3,
 	MB_PROBE_BLOCK = 4,
 	MB_PROBE_EXT4 = 5,
+	MB_PROBE_PROC = 6, /* sched_process_exit */
 	MB_PROBE_MAX,
 };
 
@@ -259,6 +261,58 @@ struct mb_near_val {
 	__u32 pad;
 };
 
+/*
+ * Process exits around watched masters (bpf/proc.bpf.c). A child of a
+ * master that exits failing within its daemon's start-up window (or with
+ * one of its daemon's start-up statuses at any age) is a start-up failure;
+ * a master that exits is the daemon gone.
+ */
+enum mb_exit_kind {
+	MB_EXIT_STARTUP_FAIL = 1, /* child of a master, failed at start-up */
+	MB_EXIT_CHILD_OK =
+		2, /* child of a master exited 0 (sent while its daemon's loop is open) */
+	MB_EXIT_MASTER = 3, /* a watched comm whose parent is not of its daemon, exit != 0 */
+};
+
+/* Per daemon (index + 1), filled by userspace next to the watch table. */
+struct mb_startup_cfg {
+	__u64 window_ns; /* 0 and no status bits: children of this daemon are not looked at */
+	__u64 status_mask[4]; /* exit statuses 0..255 that are start-up failures at any age */
+	__u32 ok_wanted; /* send MB_EXIT_CHILD_OK records too (a loop is open) */
+	__u32 pad;
+};
+
+/* The exit probe's per-exit globals, one cache line (bpf/proc.bpf.c). */
+struct mb_proc_hot {
+	__u64 bloom; /* bit mb_watch_hash(comm[0]) & 63 of every watched comm */
+	__u32 watch_gen; /* which watch_table copy is in use */
+	__u32 ok_any; /* some daemon's ok_wanted is set */
+};
+
+struct mb_exit_event {
+	struct mb_hdr hdr;
+	__u32 pid; /* tgid of the exiting process */
+	__u32 ppid; /* its real parent's tgid */
+	__u32 watched; /* daemon index + 1: the parent's, or the master's own */
+	__u32 kind; /* enum mb_exit_kind */
+	__u32 exit_code; /* wait status: exit status << 8, or the signal (| 0x80 core) */
+	__u32 execd; /* 1: the child exec'd a program (comm is that program's) */
+	__u64 age_ns; /* since fork */
+	__u32 suppressed; /* same-key exits folded in since the last record */
+	__u32 pad;
+	char comm[MB_COMM_LEN];
+	char parent_comm[MB_COMM_LEN];
+};
+
+/* Exact exits per key (the map behind mailbpf_service_startup_failures_total). */
+struct mb_exit_key {
+	__u32 watched;
+	__u32 kind;
+	__u32 exit_code;
+	__u32 pad;
+	char comm[MB_COMM_LEN];
+};
+
 _Static_assert(sizeof(struct mb_hdr) == 16, "mb_hdr size");
 _Static_assert(sizeof(struct mb_task) == 120, "mb_task size");
 _Static_assert(sizeof(struct mb_exec_event) == 528, "mb_exec_event size");
@@ -271,5 +325,9 @@ _Static_assert(sizeof(struct mb_watch) == 24, "mb_watch size");
 _Static_assert(sizeof(struct mb_watch_slot) == 40, "mb_watch_slot size");
 _Static_assert(MB_WATCH_SLOTS == 256, "mb_watch_hash() returns 8 bits");
 _Static_assert(sizeof(struct mb_reload_state) == 40, "mb_reload_state size");
+_Static_assert(sizeof(struct mb_startup_cfg) == 48, "mb_startup_cfg size");
+_Static_assert(sizeof(struct mb_exit_event) == 88, "mb_exit_event size");
+_Static_assert(sizeof(struct mb_exit_key) == 32, "mb_exit_key size");
+_Static_assert(sizeof(struct mb_proc_hot) == 16, "mb_proc_hot size");
 
 #endif /* MAILBPF_H */

@@ -38,8 +38,9 @@ fi
 
 case " ${DEB_BUILD_OPTIONS:-} " in
 *" parallel="*) ;;
-*) export DEB_BUILD_OPTIONS="${DEB_BUILD_OPTIONS:-} parallel=$(nproc)" ;;
+*) DEB_BUILD_OPTIONS="${DEB_BUILD_OPTIONS:-} parallel=$(nproc)" ;;
 esac
+export DEB_BUILD_OPTIONS
 log=$build/build.log
 echo "build-deb: dpkg-buildpackage -b -us -uc in $src (log: $out/build.log)" >&2
 if ! (cd "$src" && dpkg-buildpackage -b -us -uc) >"$log" 2>&1; then

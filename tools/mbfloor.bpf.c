@@ -34,3 +34,9 @@ int BPF_PROG(floor_exec, struct task_struct *p)
 {
 	return 0;
 }
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(floor_exit, struct task_struct *p)
+{
+	return 0;
+}

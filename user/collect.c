@@ -10,10 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <bpf/libbpf.h>
 #include "daemon.h"
 #include "devices.h"
 #include "event_fmt.h"
 #include "names.h"
+#include "procscan.h"
 
 /*
  * Collisions the kernel counted without sending a record (a storm) reach
@@ -49,6 +51,81 @@ static void exec_count(void *ctx, const struct mb_exec_key *k, uint64_t count)
 		snprintf(prog, sizeof(prog), "unknown");
 	if (delta)
 		mb_topn_add(&d->m.exec_failures, mb_errno_name(k->err), prog, delta);
+}
+
+/* Kernel exit counts: start-up failures per (daemon, service, status). */
+static void exit_count(void *ctx, const struct mb_exit_key *k, uint64_t count)
+{
+	struct mb_daemon *d = ctx;
+	/* The delta table keys on 24 bytes: the exit key packed to fit. */
+	struct {
+		uint8_t watched, kind;
+		uint16_t code;
+		char comm[MB_COMM_LEN];
+	} pk = { (uint8_t)k->watched, (uint8_t)k->kind, (uint16_t)k->exit_code, {} };
+	char comm[MB_COMM_LEN], status[32], key[MB_TOPN_KEY_LEN];
+	const char *daemon = "other", *service = "other";
+	uint64_t delta;
+
+	_Static_assert(sizeof(pk) <= MB_DELTA_KEY, "packed exit key fits the delta table");
+	if (k->kind != MB_EXIT_STARTUP_FAIL)
+		return;
+	memcpy(pk.comm, k->comm, MB_COMM_LEN);
+	delta = mb_delta_feed(&d->exit_d, &pk, sizeof(pk), count);
+	if (!delta)
+		return;
+	mb_copy_fixed(comm, sizeof(comm), k->comm, MB_COMM_LEN);
+	snprintf(status, sizeof(status), "other");
+	if (k->watched >= 1 && k->watched <= (uint32_t)d->cfg.ndaemons) {
+		daemon = d->cfg.daemons[k->watched - 1].name;
+		service = mb_startup_service_for(d->startup, (int)k->watched - 1, comm);
+		mb_exit_status_label(k->exit_code, status, sizeof(status));
+	}
+	snprintf(key, sizeof(key), "%s\x1f%s", service, status);
+	mb_topn_add(&d->m.startup_failures, daemon, key, delta);
+}
+
+struct scan_ctx {
+	struct mb_daemon *d;
+	uint64_t now;
+};
+
+static void scan_child(void *ctx, int idx, const char *comm, uint64_t age_ns)
+{
+	struct scan_ctx *s = ctx;
+
+	if (mb_startup_failing(s->d->startup, idx))
+		mb_startup_feed_alive(s->d->startup, idx, comm, age_ns, s->now);
+}
+
+static void scan_master_cb(void *ctx, int idx, uint32_t tgid, uint64_t age_ns)
+{
+	mb_master_scan_add(((struct scan_ctx *)ctx)->d->master, idx, tgid, age_ns);
+}
+
+/*
+ * Masters and their living children from /proc. Every interval, and every
+ * second while a loop is failing or a master is gone (a child that lives
+ * ends a loop; a new master ends a daemon_exited). While a loop is open the
+ * exit probe also sends that daemon's clean child exits.
+ */
+void mb_daemon_scan(struct mb_daemon *d, uint64_t now)
+{
+	struct scan_ctx sc = { d, now };
+	int busy = 0;
+
+	mb_master_scan_begin(d->master);
+	if (mb_scan_masters(&d->cfg, now, scan_master_cb, scan_child, &sc))
+		return; /* /proc unreadable: keep what is known */
+	mb_master_scan_end(d->master, now);
+	for (int i = 0; i < d->cfg.ndaemons; i++) {
+		int failing = mb_startup_failing(d->startup, i);
+
+		/* While a loop is open, a clean exit of its service's child ends it. */
+		mb_probes_want_ok(&d->probes, i, failing);
+		busy |= failing || mb_master_down(d->master, i);
+	}
+	d->next_scan_ns = now + (busy ? NS_PER_SEC : d->cfg.interval_s * NS_PER_SEC);
 }
 
 static void sig_count(void *ctx, const struct mb_sig_key *k, uint64_t count)
@@ -269,6 +346,26 @@ void mb_daemon_collect(struct mb_daemon *d, uint64_t now)
 			d->m.daemons[i].last_collision_unix =
 				((int64_t)s->last_collision_ns + d->boot_to_wall_ns) / NS_PER_SEC;
 	}
+	/*
+	 * A key's first exit sends a record, which names the service; read
+	 * the records already in the ring first, so its count is not labelled
+	 * before its record is in.
+	 */
+	if (d->probes.rb)
+		ring_buffer__consume(d->probes.rb);
+	mb_delta_begin(&d->exit_d);
+	mb_probes_exit_counts(&d->probes, exit_count, d);
+	mb_topn_free(&d->m.service_failing);
+	mb_topn_init(&d->m.service_failing, d->cfg.top_n);
+	for (int i = 0; i < mb_startup_count(d->startup); i++) {
+		const struct mb_startup_stats *s = mb_startup_at(d->startup, i);
+
+		if (s->idx < d->cfg.ndaemons)
+			mb_topn_max(&d->m.service_failing, d->cfg.daemons[s->idx].name, s->service,
+				    (uint64_t)s->failing);
+	}
+	for (int i = 0; i < d->cfg.ndaemons; i++)
+		d->m.daemon_up[i] = mb_master_up(d->master, i);
 	mb_probes_drops(&d->probes, d->m.lost);
 	memcpy(d->m.attached, d->probes.attached, sizeof(d->m.attached));
 	d->m.exec_probe = d->probes.exec ? d->probes.exec_probe : -1;

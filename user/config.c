@@ -185,7 +185,18 @@ static int set_global(struct mb_config *c, int key, const char *v)
 	return -EINVAL;
 }
 
-enum { D_COMM, D_EXE, D_SIGNALS, D_WINDOW, D_STORM, D_CHAIN_WINDOW, D_ENABLED };
+enum {
+	D_COMM,
+	D_EXE,
+	D_SIGNALS,
+	D_WINDOW,
+	D_STORM,
+	D_CHAIN_WINDOW,
+	D_ENABLED,
+	D_STARTUP_WINDOW,
+	D_STARTUP_STATUS,
+	D_FLAVOR,
+};
 
 static const struct keydef daemon_keys[] = {
 	[D_COMM] = { "comm", "1 to 4 comma-separated names of 1..15 bytes" },
@@ -195,6 +206,10 @@ static const struct keydef daemon_keys[] = {
 	[D_STORM] = { "storm", "count/duration like 10/60s" },
 	[D_CHAIN_WINDOW] = { "chain_window", "a duration like 500ms, 5s, 2m, up to 24h" },
 	[D_ENABLED] = { "enabled", "yes or no" },
+	[D_STARTUP_WINDOW] = { "startup_window",
+			       "0 (off) or a duration like 500ms, 2s, up to 24h" },
+	[D_STARTUP_STATUS] = { "startup_status", "exit statuses 1..255 like 83 84 89, or none" },
+	[D_FLAVOR] = { "flavor", "dovecot, postfix, exim or other" },
 	{ NULL, NULL },
 };
 
@@ -223,6 +238,16 @@ static int set_daemon(struct slot *s, int key, const char *v)
 		return mb_config_parse_duration_ms(v, &d->chain_window_ms);
 	case D_ENABLED:
 		return mb_config_parse_bool(v, &s->enabled);
+	case D_STARTUP_WINDOW:
+		if (!strcmp(v, "0")) {
+			d->startup_window_ms = 0;
+			return 0;
+		}
+		return mb_config_parse_duration_ms(v, &d->startup_window_ms);
+	case D_STARTUP_STATUS:
+		return mb_config_parse_statuses(v, d->startup_status);
+	case D_FLAVOR:
+		return mb_config_parse_flavor(v, &d->flavor);
 	}
 	return -EINVAL;
 }

@@ -22,6 +22,14 @@ enum mb_exec_probe {
 	MB_EXEC_PROBE_MAX,
 };
 
+/* What a daemon does about failing children (user/detect_startup.c cites its source). */
+enum mb_flavor {
+	MB_FLAVOR_OTHER = 0,
+	MB_FLAVOR_DOVECOT = 1, /* throttles the service, 2 s doubling to 60 s */
+	MB_FLAVOR_POSTFIX = 2, /* throttles the service for service_throttle_time */
+	MB_FLAVOR_EXIM = 3, /* no child start-up loop; the daemon exits if its re-exec fails */
+};
+
 struct mb_daemon_cfg {
 	char name[MB_NAME_LEN]; /* section name, the `daemon` label: "dovecot" */
 	char comms[MB_MAX_COMMS][MB_COMM_LEN]; /* master process comm(s) */
@@ -32,6 +40,9 @@ struct mb_daemon_cfg {
 	uint32_t storm_count; /* more than this many reloads ... */
 	uint64_t storm_window_ms; /* ... within this is a storm */
 	uint64_t chain_window_ms; /* exec failures this long after a reload chain to it */
+	uint64_t startup_window_ms; /* a child exiting failed this soon after its fork; 0: off */
+	uint64_t startup_status[4]; /* bit per exit status 0..255 that fails at any age */
+	int flavor; /* enum mb_flavor */
 };
 
 struct mb_config {
@@ -64,6 +75,10 @@ int mb_config_load(struct mb_config *c, const char *path, char *err, size_t errl
 /* "auto", "fexit", "mm" or "syscall"; mb_config_parse_exec_probe() reads them back. */
 const char *mb_exec_probe_name(int probe);
 int mb_config_parse_exec_probe(const char *v, int *out);
+
+/* "dovecot", "postfix", "exim", "other"; mb_config_parse_flavor() reads them back. */
+const char *mb_flavor_name(int flavor);
+int mb_config_parse_flavor(const char *v, int *out);
 
 /* Index+1 of the daemon with this master comm, 0 if not watched. */
 int mb_config_daemon_for_comm(const struct mb_config *c, const char *comm);

@@ -30,6 +30,68 @@ void mb_config_daemon_defaults(struct mb_daemon_cfg *d, const char *name)
 	d->storm_count = 10;
 	d->storm_window_ms = 60000;
 	d->chain_window_ms = 120000;
+	/*
+	 * Start-up failure rules from the daemons' sources (see
+	 * user/detect_startup.c): Dovecot's shortest throttle is 2 s and a
+	 * failed exec in its child exits 84 (FATAL_EXEC), out of memory 83,
+	 * other fatal errors 89; Postfix's failed exec exits 1 after msg_fatal's
+	 * 1 s sleep. Exim's children are not services it restarts.
+	 */
+	if (!strncmp(name, "dovecot", 7)) {
+		d->flavor = MB_FLAVOR_DOVECOT;
+		d->startup_window_ms = 2000;
+		static const int fatal[] = { 83, 84, 89 }; /* src/lib/failures.h */
+
+		for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+			d->startup_status[fatal[i] / 64] |= 1ULL << (fatal[i] % 64);
+	} else if (!strncmp(name, "postfix", 7)) {
+		d->flavor = MB_FLAVOR_POSTFIX;
+		d->startup_window_ms = 3000;
+	} else if (!strncmp(name, "exim", 4)) {
+		d->flavor = MB_FLAVOR_EXIM;
+	}
+}
+
+static const char *const flavor_names[] = { "other", "dovecot", "postfix", "exim" };
+
+const char *mb_flavor_name(int flavor)
+{
+	return flavor > 0 && flavor <= MB_FLAVOR_EXIM ? flavor_names[flavor] : flavor_names[0];
+}
+
+int mb_config_parse_flavor(const char *v, int *out)
+{
+	for (int i = 0; i <= MB_FLAVOR_EXIM; i++) {
+		if (!strcmp(v, flavor_names[i])) {
+			*out = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int mb_config_parse_statuses(const char *s, uint64_t mask[4])
+{
+	uint64_t m[4] = {}, v;
+	char buf[256], *tok, *save;
+
+	if (!s || strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	if (!strcmp(s, "none")) {
+		memset(mask, 0, 4 * sizeof(uint64_t));
+		return 0;
+	}
+	strcpy(buf, s);
+	tok = strtok_r(buf, " \t,", &save);
+	if (!tok)
+		return -EINVAL;
+	for (; tok; tok = strtok_r(NULL, " \t,", &save)) {
+		if (mb_config_parse_uint(tok, 1, 255, &v))
+			return -EINVAL;
+		m[v / 64] |= 1ULL << (v % 64);
+	}
+	memcpy(mask, m, sizeof(m));
+	return 0;
 }
 
 int mb_config_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
@@ -250,7 +312,7 @@ static const char *const exec_probe_names[MB_EXEC_PROBE_MAX] = {
 const char *mb_exec_probe_name(int probe)
 {
 	return probe > 0 && probe < MB_EXEC_PROBE_MAX ? exec_probe_names[probe] :
-							  exec_probe_names[0];
+							exec_probe_names[0];
 }
 
 int mb_config_parse_exec_probe(const char *v, int *out)

@@ -38,6 +38,12 @@ int mb_config_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *ou
 /* The same, for a uint32_t. */
 int mb_config_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
 
+/*
+ * "83 84 89": exit statuses 1..255 separated by spaces, tabs or commas, at
+ * least one, or "none". Sets one bit per status in mask[status / 64].
+ */
+int mb_config_parse_statuses(const char *s, uint64_t mask[4]);
+
 /* yes/no, true/false, on/off, 1/0 (any case). */
 int mb_config_parse_bool(const char *s, int *out);
 

@@ -60,12 +60,22 @@ static int on_event(void *ctx, void *data, size_t size)
 			mb_daemon_fold(d, ev.sig.target_tgid, ev.sig.watched, ev.sig.folded_total,
 				       ev.sig.hdr.ts_ns);
 		idx = mb_reload_feed(d->reload, &ev.sig);
-		if (idx > 0)
+		if (idx > 0) {
 			mb_chain_feed_reload(d->chain, idx - 1, &ev.sig);
+			mb_master_feed_reload(d->master, idx - 1, &ev.sig);
+		}
 		break;
 	case MB_EV_EXEC_FAIL:
 		mb_exec_feed(d->exec, &ev.exec);
 		mb_chain_feed_exec(d->chain, &ev.exec);
+		mb_startup_feed_exec(d->startup, &ev.exec);
+		break;
+	case MB_EV_PROC_EXIT:
+		/* The startup detector hands a loop to the chain when one is open. */
+		mb_startup_feed_exit(d->startup, &ev.exit);
+		mb_master_feed_exit(d->master, &ev.exit);
+		if (ev.exit.kind == MB_EXIT_MASTER)
+			d->next_scan_ns = 0; /* a new master may be up already */
 		break;
 	case MB_EV_EXEC_NEAR:
 		mb_exec_feed(d->exec, &ev.exec);
@@ -149,7 +159,16 @@ static int new_detectors(struct mb_daemon *d)
 	d->reload = mb_reload_new(&d->cfg, sink);
 	d->exec = mb_exec_new(&d->cfg, sink);
 	d->chain = mb_chain_new(&d->cfg, sink);
-	return d->reload && d->exec && d->chain ? 0 : -ENOMEM;
+	d->startup = mb_startup_new(&d->cfg, sink, d->chain);
+	d->master = mb_master_new(&d->cfg, sink);
+	/*
+	 * A failed exec in a master's child is followed by its exit within ms
+	 * (Dovecot) or a second (Postfix's msg_fatal sleeps 1 s): the chain's
+	 * one alert waits that long for it, when the exit probe runs.
+	 */
+	if (d->probes.attached[MB_PROBE_PROC])
+		mb_chain_set_hold(d->chain, 1500 * NS_PER_MS);
+	return d->reload && d->exec && d->chain && d->startup && d->master ? 0 : -ENOMEM;
 }
 
 static void free_detectors(struct mb_daemon *d)
@@ -157,9 +176,13 @@ static void free_detectors(struct mb_daemon *d)
 	mb_reload_free(d->reload);
 	mb_exec_free(d->exec);
 	mb_chain_free(d->chain);
+	mb_startup_free(d->startup);
+	mb_master_free(d->master);
 	d->reload = NULL;
 	d->exec = NULL;
 	d->chain = NULL;
+	d->startup = NULL;
+	d->master = NULL;
 }
 
 static void load_state(struct mb_daemon *d)
@@ -185,6 +208,8 @@ int mb_daemon_start(struct mb_daemon *d)
 		/* A reload storm is counted in the kernel, not shipped. */
 		.sig_emit_gap_ns = NS_PER_SEC,
 		.fs_emit_gap_ns = NS_PER_SEC,
+		/* One record per (daemon, service, status) a second; counts stay exact. */
+		.exit_emit_gap_ns = NS_PER_SEC,
 		.near_permille = d->cfg.near_miss_pct * 10,
 		.exec_probe = d->cfg.exec_probe,
 		.ringbuf_bytes = d->ringbuf_bytes,
@@ -207,6 +232,8 @@ int mb_daemon_start(struct mb_daemon *d)
 	if (!err)
 		err = mb_delta_init(&d->fs_d);
 	if (!err)
+		err = mb_delta_init(&d->exit_d);
+	if (!err)
 		err = new_detectors(d);
 	d->fs = mb_fs_new(sink);
 	if (err || !d->fs) {
@@ -223,6 +250,9 @@ int mb_daemon_start(struct mb_daemon *d)
 		warn("cannot load the BPF probes: %s", strerror(-err));
 		return err;
 	}
+	if (d->probes.attached[MB_PROBE_PROC])
+		mb_chain_set_hold(d->chain, 1500 * NS_PER_MS);
+	mb_daemon_scan(d, boot_ns());
 	write_textfile(d, boot_ns());
 	return 0;
 }
@@ -242,6 +272,9 @@ int mb_daemon_step(struct mb_daemon *d)
 		return err;
 	now = boot_ns();
 	mb_chain_tick(d->chain, now);
+	mb_startup_tick(d->startup, now);
+	if (now >= d->next_scan_ns)
+		mb_daemon_scan(d, now);
 	if (now >= d->next_write_ns ||
 	    (d->alert_pending && now - d->last_write_ns >= ALERT_WRITE_GAP_NS))
 		write_textfile(d, now);
@@ -283,6 +316,7 @@ void mb_daemon_reconfigure(struct mb_daemon *d, const struct mb_config *next)
 	err = new_detectors(d);
 	if (!err)
 		err = mb_probes_set_watch(&d->probes, &d->cfg);
+	d->next_scan_ns = 0;
 	if (err)
 		warn("applying the new configuration failed: %s", strerror(-err));
 	else
@@ -305,6 +339,7 @@ void mb_daemon_stop(struct mb_daemon *d)
 	mb_delta_free(&d->exec_d);
 	mb_delta_free(&d->sig_d);
 	mb_delta_free(&d->fs_d);
+	mb_delta_free(&d->exit_d);
 	mb_alertlog_close(&d->log);
 	mb_httpd_close(&d->httpd);
 	mb_push_free(&d->push);

@@ -10,7 +10,9 @@
 #include "detect_chain.h"
 #include "detect_exec.h"
 #include "detect_fs.h"
+#include "detect_master.h"
 #include "detect_reload.h"
+#include "detect_startup.h"
 #include "httpd.h"
 #include "metrics.h"
 #include "probes.h"
@@ -27,10 +29,13 @@ struct mb_daemon {
 	struct mb_exec_det *exec;
 	struct mb_chain_det *chain;
 	struct mb_fs_det *fs;
+	struct mb_startup_det *startup;
+	struct mb_master_det *master;
 	struct mb_metrics m;
 	struct mb_prom prom;
 	struct mb_mounts mounts;
-	struct mb_delta exec_d, sig_d, fs_d;
+	struct mb_delta exec_d, sig_d, fs_d, exit_d;
+	uint64_t next_scan_ns; /* /proc scan for masters and their children */
 	uint64_t collision_base[MB_MAX_DAEMONS]; /* carried over config reloads */
 	/* Per reload_slots[] slot: the kernel's folded count already fed to the detector. */
 	uint32_t fold_seen[MB_RELOAD_SLOTS];
@@ -54,6 +59,8 @@ void mb_daemon_mounts(struct mb_daemon *d, uint64_t now);
 /* Feed collisions the kernel folded for master tgid (its running total). */
 void mb_daemon_fold(struct mb_daemon *d, uint32_t slot, uint32_t watched, uint32_t folded,
 		    uint64_t now);
+/* Scan /proc for masters and their children now (collect.c). */
+void mb_daemon_scan(struct mb_daemon *d, uint64_t now);
 /* One poll (bounded wait) plus whatever is due. Negative errno on failure. */
 int mb_daemon_step(struct mb_daemon *d);
 void mb_daemon_reconfigure(struct mb_daemon *d, const struct mb_config *next);

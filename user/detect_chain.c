@@ -23,6 +23,16 @@ struct incident {
 	int errs[MB_CHAIN_SEEN];
 	int nprog;
 	char progs[MB_CHAIN_SEEN][PROG_LEN];
+	/* The start-up failure loop that followed: services and statuses seen. */
+	int nsvc;
+	char svcs[MB_CHAIN_SEEN][PROG_LEN];
+	int nstatus;
+	char statuses[MB_CHAIN_SEEN][PROG_LEN];
+	char action[128]; /* what the daemon does now, as of the last failure */
+	/* The opening alert, held until this child's exit or hold_until. */
+	uint32_t hold_tgid;
+	uint64_t hold_until;
+	struct mb_alert held;
 };
 
 struct chain_daemon {
@@ -36,6 +46,7 @@ struct chain_daemon {
 struct mb_chain_det {
 	struct mb_config cfg;
 	struct mb_alert_sink sink;
+	uint64_t hold_ns;
 	struct chain_daemon d[MB_MAX_DAEMONS];
 };
 
@@ -64,6 +75,20 @@ static void emit(struct mb_chain_det *c, const struct mb_alert *a)
 {
 	if (c->sink.emit)
 		c->sink.emit(c->sink.ctx, a);
+}
+
+void mb_chain_set_hold(struct mb_chain_det *c, uint64_t hold_ns)
+{
+	if (c)
+		c->hold_ns = hold_ns;
+}
+
+static void flush_held(struct mb_chain_det *c, struct chain_daemon *cd)
+{
+	if (!cd->inc.hold_tgid)
+		return;
+	cd->inc.hold_tgid = 0;
+	emit(c, &cd->inc.held);
 }
 
 void mb_chain_feed_reload(struct mb_chain_det *c, int daemon_idx, const struct mb_signal_event *e)
@@ -164,6 +189,8 @@ static void open_incident(struct mb_chain_det *c, int idx, const struct mb_exec_
 	cd->st.incidents++;
 	cd->st.active = 1;
 	cd->st.count = 1 + (uint64_t)e->suppressed;
+	cd->st.loop_count = 0;
+	cd->st.loop_first_ns = cd->st.loop_last_ns = 0;
 	cd->st.first_ns = cd->st.last_ns = now;
 
 	mb_alert_init(&a, now, MB_SEV_CRITICAL, "reload_exec_chain");
@@ -199,6 +226,14 @@ static void open_incident(struct mb_chain_det *c, int idx, const struct mb_exec_
 		c->cfg.daemons[idx].name, last->target_tgid, prog, mb_errno_name(e->err),
 		(unsigned long long)((now - last->hdr.ts_ns) / NS_PER_MS),
 		mb_signal_name((int)last->sig), who);
+	/* A child of the master that never exec'd: its exit status is coming. */
+	if (c->hold_ns && e->task.ppid == last->target_tgid &&
+	    !strncmp(e->task.comm, last->target_comm, MB_COMM_LEN)) {
+		cd->inc.held = a;
+		cd->inc.hold_tgid = e->task.tgid;
+		cd->inc.hold_until = now + c->hold_ns;
+		return;
+	}
 	emit(c, &a);
 }
 
@@ -217,35 +252,133 @@ static void join_names(char *buf, size_t len, const struct incident *inc, int er
 	}
 }
 
-static void close_incident(struct mb_chain_det *c, int idx, uint64_t now)
+static void join_list(char *buf, size_t len, char (*list)[PROG_LEN], int n)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < n && off < len; i++) {
+		int k = snprintf(buf + off, len - off, "%s%s", i ? "," : "", list[i]);
+
+		if (k < 0)
+			break;
+		off += (size_t)k;
+	}
+}
+
+static void note_str(char (*list)[PROG_LEN], int *n, const char *v)
+{
+	int i;
+
+	for (i = 0; i < *n && strcmp(list[i], v); i++)
+		;
+	if (i == *n && *n < MB_CHAIN_SEEN)
+		mb_copy_fixed(list[(*n)++], PROG_LEN, v, PROG_LEN);
+}
+
+static void close_incident(struct mb_chain_det *c, int idx, uint64_t now, const char *how)
 {
 	struct chain_daemon *cd = &c->d[idx];
 	uint64_t dur = cd->st.last_ns - cd->st.first_ns;
-	char errs[MB_FIELD_LEN], progs[MB_FIELD_LEN];
+	uint64_t out =
+		cd->st.loop_count && now > cd->st.loop_first_ns ? now - cd->st.loop_first_ns : 0;
+	char errs[MB_FIELD_LEN], progs[MB_FIELD_LEN], svcs[MB_FIELD_LEN], sts[MB_FIELD_LEN];
+	char loop[MB_FIELD_LEN * 2 + 96] = "", quiet[48] = "";
 	struct mb_alert a;
 
+	flush_held(c, cd);
 	cd->st.active = 0;
 	join_names(errs, sizeof(errs), &cd->inc, 1);
 	join_names(progs, sizeof(progs), &cd->inc, 0);
+	join_list(svcs, sizeof(svcs), cd->inc.svcs, cd->inc.nsvc);
+	join_list(sts, sizeof(sts), cd->inc.statuses, cd->inc.nstatus);
 	mb_alert_init(&a, now, MB_SEV_INFO, "reload_exec_chain");
 	mb_alert_str(&a, "daemon", c->cfg.daemons[idx].name);
 	mb_alert_int(&a, "target_pid", cd->inc.target_tgid);
 	mb_alert_str(&a, "target_comm", cd->inc.target_comm);
 	mb_alert_str(&a, "state", "resolved");
+	mb_alert_str(&a, "resolved_by", how);
 	mb_alert_int(&a, "count", (int64_t)cd->st.count);
 	mb_alert_int(&a, "duration_ms", (int64_t)(dur / NS_PER_MS));
 	mb_alert_int(&a, "first_ns", (int64_t)cd->st.first_ns);
 	mb_alert_int(&a, "last_ns", (int64_t)cd->st.last_ns);
 	mb_alert_str(&a, "errnos", errs);
 	mb_alert_str(&a, "programs", progs);
+	if (cd->st.loop_count) {
+		mb_alert_int(&a, "loop_count", (int64_t)cd->st.loop_count);
+		mb_alert_int(&a, "outage_ms", (int64_t)(out / NS_PER_MS));
+		mb_alert_str(&a, "services", svcs);
+		mb_alert_str(&a, "statuses", sts);
+		snprintf(loop, sizeof(loop),
+			 "; %llu start-up failures of %s (%s), service out for %llu s",
+			 (unsigned long long)cd->st.loop_count, svcs, sts,
+			 (unsigned long long)(out / NS_PER_SEC));
+	}
+	if (!strcmp(how, "quiet"))
+		snprintf(quiet, sizeof(quiet), "none for %llu s",
+			 (unsigned long long)(c->cfg.daemons[idx].chain_window_ms / 1000));
 	mb_alert_summary(
 		&a,
-		"%s (pid %u): reload -> exec failure chain resolved: %llu failures over %llu.%01llu s (%s; %s), none for %llu s",
+		"%s (pid %u): reload -> exec failure chain resolved: %llu failures over %llu.%01llu s (%s; %s)%s, %s",
 		c->cfg.daemons[idx].name, cd->inc.target_tgid, (unsigned long long)cd->st.count,
 		(unsigned long long)(dur / NS_PER_SEC),
-		(unsigned long long)(dur % NS_PER_SEC / (NS_PER_SEC / 10)), errs, progs,
-		(unsigned long long)(c->cfg.daemons[idx].chain_window_ms / 1000));
+		(unsigned long long)(dur % NS_PER_SEC / (NS_PER_SEC / 10)), errs, progs, loop,
+		quiet[0] ? quiet : how);
 	emit(c, &a);
+}
+
+/* The held opening alert learns the child's exit: one alert says it all. */
+static void complete_held(struct chain_daemon *cd, const struct mb_chain_loop *l)
+{
+	struct mb_alert *a = &cd->inc.held;
+	size_t n = strlen(a->summary);
+
+	mb_alert_str(a, "service", l->service);
+	mb_alert_str(a, "status", l->status);
+	mb_alert_str(a, "meaning", l->meaning);
+	if (*l->action) {
+		mb_alert_str(a, "daemon_action", l->action);
+		mb_alert_int(a, "throttle_s", l->throttle_s);
+	}
+	snprintf(a->summary + n, sizeof(a->summary) - n, "; the child then exited: %s, %s%s%s",
+		 l->status, l->meaning, *l->action ? "; " : "", l->action);
+}
+
+int mb_chain_feed_exit(struct mb_chain_det *c, int idx, const struct mb_exit_event *e,
+		       const struct mb_chain_loop *l)
+{
+	struct chain_daemon *cd;
+	uint64_t now;
+
+	if (!c || !e || !l || idx < 0 || idx >= c->cfg.ndaemons)
+		return 0;
+	now = e->hdr.ts_ns;
+	mb_chain_tick(c, now);
+	cd = &c->d[idx];
+	if (!cd->st.active || e->ppid != cd->inc.target_tgid)
+		return 0;
+	if (!cd->st.loop_count)
+		cd->st.loop_first_ns = now;
+	cd->st.loop_count += l->count;
+	cd->st.loop_last_ns = now;
+	if (now > cd->st.last_ns)
+		cd->st.last_ns = now;
+	note_str(cd->inc.svcs, &cd->inc.nsvc, l->service);
+	note_str(cd->inc.statuses, &cd->inc.nstatus, l->status);
+	snprintf(cd->inc.action, sizeof(cd->inc.action), "%s", l->action);
+	if (cd->inc.hold_tgid && cd->inc.hold_tgid == e->pid) {
+		complete_held(cd, l);
+		flush_held(c, cd);
+	}
+	return 1;
+}
+
+void mb_chain_feed_alive(struct mb_chain_det *c, int idx, uint64_t now)
+{
+	if (!c || idx < 0 || idx >= c->cfg.ndaemons)
+		return;
+	if (c->d[idx].st.active && c->d[idx].st.loop_count)
+		close_incident(c, idx, now, "a child lives again");
 }
 
 void mb_chain_tick(struct mb_chain_det *c, uint64_t now_ns)
@@ -255,11 +388,13 @@ void mb_chain_tick(struct mb_chain_det *c, uint64_t now_ns)
 	if (!c)
 		return;
 	for (i = 0; i < c->cfg.ndaemons; i++) {
-		const struct chain_daemon *cd = &c->d[i];
+		struct chain_daemon *cd = &c->d[i];
 		uint64_t window = c->cfg.daemons[i].chain_window_ms * NS_PER_MS;
 
+		if (cd->inc.hold_tgid && now_ns >= cd->inc.hold_until)
+			flush_held(c, cd);
 		if (cd->st.active && now_ns >= cd->st.last_ns && now_ns - cd->st.last_ns >= window)
-			close_incident(c, i, now_ns);
+			close_incident(c, i, now_ns, "quiet");
 	}
 }
 

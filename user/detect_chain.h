@@ -22,6 +22,20 @@ struct mb_chain_stats {
 	int active; /* 1 while one is open */
 	uint64_t count; /* failures in the open (or last) incident */
 	uint64_t first_ns, last_ns; /* its first and latest failure */
+	/* The start-up failure loop that followed (0 when none did). */
+	uint64_t loop_count; /* children of the master that failed to start */
+	uint64_t loop_first_ns, loop_last_ns;
+};
+
+/* A start-up failure of a master's child, as detect_startup.c describes it. */
+struct mb_chain_loop {
+	const char *service; /* "imap-login" */
+	const char *status; /* "exit 84" */
+	const char *meaning; /* "exec() failed (FATAL_EXEC)" */
+	const char *action; /* "Dovecot throttles the service: next start in 4 s", or "" */
+	int64_t throttle_s;
+	uint64_t count; /* failures this record stands for */
+	int err; /* errno of that child's failed exec, 0 if none seen */
 };
 
 struct mb_chain_det;
@@ -40,6 +54,25 @@ void mb_chain_feed_reload(struct mb_chain_det *c, int daemon_idx, const struct m
  * opens an incident; later ones in that tree extend it.
  */
 void mb_chain_feed_exec(struct mb_chain_det *c, const struct mb_exec_event *e);
+
+/*
+ * Hold an incident's opening alert for up to hold_ns when a child of the
+ * master that never exec'd is the failing task, until that child's exit
+ * arrives (mb_chain_feed_exit), so the one alert also names its exit
+ * status and what the daemon does about it. 0 (the default): no hold.
+ */
+void mb_chain_set_hold(struct mb_chain_det *c, uint64_t hold_ns);
+
+/*
+ * A child of daemon idx's master failed at start-up. Returns 1 when an
+ * open incident of that master takes it (the loop is part of the chain:
+ * no alert of its own), 0 otherwise.
+ */
+int mb_chain_feed_exit(struct mb_chain_det *c, int idx, const struct mb_exit_event *e,
+		       const struct mb_chain_loop *l);
+
+/* A child of daemon idx's master now lives: an incident with a loop resolves. */
+void mb_chain_feed_alive(struct mb_chain_det *c, int idx, uint64_t now);
 
 /* Close incidents with no failure for chain_window_ms. */
 void mb_chain_tick(struct mb_chain_det *c, uint64_t now_ns);

@@ -215,6 +215,23 @@ const char *mb_signal_name(int sig)
 	return fallback("SIG", sig);
 }
 
+void mb_exit_status_str(uint32_t code, char *buf, size_t len)
+{
+	if (code & 0x7f)
+		snprintf(buf, len, "%s%s", mb_signal_name((int)(code & 0x7f)),
+			 code & 0x80 ? " (core)" : "");
+	else
+		snprintf(buf, len, "exit %u", code >> 8 & 0xff);
+}
+
+void mb_exit_status_label(uint32_t code, char *buf, size_t len)
+{
+	if (code & 0x7f)
+		snprintf(buf, len, "%s", mb_signal_name((int)(code & 0x7f)));
+	else
+		snprintf(buf, len, "%u", code >> 8 & 0xff);
+}
+
 const char *mb_sig_result_name(int r)
 {
 	switch (r) {

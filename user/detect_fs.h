@@ -24,6 +24,12 @@
 enum mb_ro_cause {
 	MB_RO_ADMIN = 1, /* no error seen: mount -o remount,ro */
 	MB_RO_ERRORS = 2, /* after a filesystem error (errors=remount-ro) */
+	/*
+	 * Or'ed in: read-only by the rule, not by what the kernel shows (an ext4
+	 * error on errors=remount-ro, which Debian 12's 6.1 turns into an aborted
+	 * journal and nothing in mountinfo): only an unmount clears it.
+	 */
+	MB_RO_INFERRED = 4,
 };
 
 /* XFS shutdown reasons, fs/xfs/xfs_mount.h SHUTDOWN_*. */

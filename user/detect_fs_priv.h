@@ -24,6 +24,7 @@ struct rate_slot {
 struct err_slot {
 	uint32_t dev;
 	uint64_t ts_ns; /* 0: free */
+	uint32_t source; /* enum mb_fs_source */
 	char what[MB_DETAIL_LEN + 48]; /* "ext4_error in ext4_lookup:1812" */
 };
 

@@ -20,6 +20,7 @@
 
 const char *mb_ro_cause_name(uint32_t cause)
 {
+	cause &= ~(uint32_t)MB_RO_INFERRED;
 	return cause == MB_RO_ERRORS ? "errors" : cause == MB_RO_ADMIN ? "admin" : "unknown";
 }
 
@@ -38,6 +39,7 @@ void mb_fs_note_error(struct mb_fs_det *f, const struct mb_fs_event *e)
 	}
 	s->dev = e->dev;
 	s->ts_ns = e->hdr.ts_ns ? e->hdr.ts_ns : 1;
+	s->source = e->source;
 	mb_copy_fixed(fn, sizeof(fn), e->detail, MB_DETAIL_LEN);
 	if (e->source == MB_FS_EXT4_ERROR)
 		snprintf(s->what, sizeof(s->what), "ext4_error in %s:%u", fn, e->nr);
@@ -55,6 +57,24 @@ static const struct err_slot *recent_error(const struct mb_fs_det *f, uint32_t d
 			return s;
 	}
 	return NULL;
+}
+
+/*
+ * ext4 with errors=remount-ro after an ext4_error: read-only whatever the
+ * kernel shows. Every ext4_error goes through ext4_handle_error, which with
+ * that option makes the filesystem read-only (SB_RDONLY before 6.12,
+ * emergency_ro since 6.15; Debian 12's 6.1 aborts the journal and shows
+ * nothing, so metadata writes fail with EROFS).
+ */
+static const struct err_slot *remount_ro_due(const struct mb_fs_det *f, const struct mb_mount *m,
+					     uint64_t now)
+{
+	const struct err_slot *s;
+
+	if (strcmp(m->fstype, "ext4") || !(m->flags & MB_MNT_ERRORS_RO))
+		return NULL;
+	s = recent_error(f, m->dev, now);
+	return s && s->source == MB_FS_EXT4_ERROR ? s : NULL;
 }
 
 static const struct seen_mount *seen_find(const struct mb_fs_det *f, const struct mb_mount *m)
@@ -135,7 +155,7 @@ static void raise_ro(struct mb_fs_det *f, const struct mb_mount *m, uint32_t cau
 	mb_fs_where_of(&w, m);
 
 	mb_fs_place(pl, sizeof(pl), &w);
-	mb_alert_init(&a, now, cause == MB_RO_ERRORS ? MB_SEV_CRITICAL : MB_SEV_WARNING,
+	mb_alert_init(&a, now, (cause & MB_RO_ERRORS) ? MB_SEV_CRITICAL : MB_SEV_WARNING,
 		      "fs_readonly");
 	where_fields(&a, m, &w);
 	mb_alert_str(&a, "cause", mb_ro_cause_name(cause));
@@ -143,7 +163,8 @@ static void raise_ro(struct mb_fs_det *f, const struct mb_mount *m, uint32_t cau
 	mb_alert_int(&a, "errors_remount_ro", !!(m->flags & MB_MNT_ERRORS_RO));
 	mb_alert_int(&a, "recorded_errors", m->rec.count);
 	mb_alert_int(&a, "mount_id", m->mount_id);
-	if (cause == MB_RO_ERRORS)
+	mb_alert_int(&a, "inferred", !!(cause & MB_RO_INFERRED));
+	if (cause & MB_RO_ERRORS)
 		mb_alert_summary(&a,
 				 "%s: read-only after a filesystem error (%s); writes fail with "
 				 "EROFS, mail is not being stored",
@@ -182,6 +203,9 @@ static void report_recorded(struct mb_fs_det *f, const struct mb_mount *m, uint6
 	if (i >= 0 && f->rep[i].flags == r->count)
 		return;
 	flag_from(i >= 0 ? &f->rep[i] : list_add(f->rep, &f->nrep), m, now, r->count);
+	/* Counted just now, on a mount not seen before: fs_error said so, it is no history. */
+	if (recent_error(f, m->dev, now))
+		return;
 	mb_fs_where_of(&w, m);
 	mb_fs_place(pl, sizeof(pl), &w);
 	utc(first, sizeof(first), r->first_time);
@@ -265,7 +289,7 @@ void mb_fs_ro_refresh(struct mb_fs_det *f, const struct mb_mounts *mounts, uint6
 				m = &mounts->m[j];
 		if (!m)
 			clear_ro(f, i, "unmounted", now);
-		else if (!RO_NOW(m->flags))
+		else if (!RO_NOW(m->flags) && !(fg->flags & MB_RO_INFERRED))
 			clear_ro(f, i, "read-write again", now);
 		else
 			i++;
@@ -292,7 +316,15 @@ void mb_fs_ro_refresh(struct mb_fs_det *f, const struct mb_mounts *mounts, uint6
 		if (!prev && m->rec.count && !dev_seen(f, mounts, i, m->dev))
 			report_recorded(f, m, now);
 		/* A shut-down mount refuses everything: that is fs_shutdown's to say. */
-		if (!RO_NOW(m->flags) || ro_find(f, m) >= 0 || shutdown_flagged(f, m))
+		if (ro_find(f, m) >= 0 || shutdown_flagged(f, m))
+			continue;
+		err = RO_NOW(m->flags) ? NULL : remount_ro_due(f, m, now);
+		if (err) {
+			if (!prev || !RO_NOW(prev->flags))
+				raise_ro(f, m, MB_RO_ERRORS | MB_RO_INFERRED, err->what, now);
+			continue;
+		}
+		if (!RO_NOW(m->flags))
 			continue;
 		if (prev && !RO_NOW(prev->flags)) {
 			/* Was read-write: whose doing? */

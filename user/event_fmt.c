@@ -19,7 +19,7 @@ static const char *const type_names[MB_EV_MAX] = {
 	[MB_EV_EXEC_FAIL] = "exec_fail",     [MB_EV_EXEC_NEAR] = "exec_near",
 	[MB_EV_SIGNAL] = "signal",	     [MB_EV_FS_ERROR] = "fs_error",
 	[MB_EV_FS_SHUTDOWN] = "fs_shutdown", [MB_EV_FS_CORRUPT] = "fs_corrupt",
-	[MB_EV_BLOCK_ERROR] = "block_error",
+	[MB_EV_BLOCK_ERROR] = "block_error", [MB_EV_PROC_EXIT] = "proc_exit",
 };
 
 static const char *const fs_sources[] = {
@@ -84,6 +84,9 @@ int mb_event_decode(union mb_event *ev, const void *data, size_t size)
 	case MB_EV_BLOCK_ERROR:
 		want = sizeof(struct mb_fs_event);
 		break;
+	case MB_EV_PROC_EXIT:
+		want = sizeof(struct mb_exit_event);
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -104,6 +107,10 @@ int mb_event_decode(union mb_event *ev, const void *data, size_t size)
 		ev->sig.sender.comm[MB_COMM_LEN - 1] = 0;
 		for (int i = 0; i < MB_ANCESTORS; i++)
 			ev->sig.sender.anc_comm[i][MB_COMM_LEN - 1] = 0;
+		break;
+	case MB_EV_PROC_EXIT:
+		ev->exit.comm[MB_COMM_LEN - 1] = 0;
+		ev->exit.parent_comm[MB_COMM_LEN - 1] = 0;
 		break;
 	default:
 		ev->fs.comm[MB_COMM_LEN - 1] = 0;
@@ -281,6 +288,40 @@ static void fs_fields(struct line *l, const struct mb_fmt *f, const struct mb_fs
 	}
 }
 
+static const char *const exit_kinds[] = {
+	[MB_EXIT_STARTUP_FAIL] = "startup_failure",
+	[MB_EXIT_CHILD_OK] = "child_ok",
+	[MB_EXIT_MASTER] = "master",
+};
+
+static void exit_fields(struct line *l, const struct mb_fmt *f, const struct mb_exit_event *e)
+{
+	char status[32];
+
+	str(l, "kind",
+	    e->kind < sizeof(exit_kinds) / sizeof(exit_kinds[0]) && exit_kinds[e->kind] ?
+		    exit_kinds[e->kind] :
+		    "unknown");
+	/* "84" or "SIGSEGV", as the metric's label: one word on a terminal line. */
+	mb_exit_status_label(e->exit_code, status, sizeof(status));
+	str(l, "status", status);
+	if (e->exit_code & 0x80)
+		num(l, "core", 1);
+	if (e->watched && f->cfg && e->watched <= (uint32_t)f->cfg->ndaemons)
+		str(l, "daemon", f->cfg->daemons[e->watched - 1].name);
+	num(l, "age_ms", (int64_t)(e->age_ns / 1000000));
+	num(l, "execd", e->execd);
+	num(l, "ppid", e->ppid);
+	str(l, "parent_comm", e->parent_comm);
+	if (e->suppressed)
+		num(l, "suppressed", e->suppressed);
+	if (l->json) {
+		num(l, "pid", e->pid);
+		str(l, "comm", e->comm);
+		num(l, "exit_code", e->exit_code);
+	}
+}
+
 static void body(struct line *l, const struct mb_fmt *f, const union mb_event *ev)
 {
 	switch (ev->hdr.type) {
@@ -290,6 +331,9 @@ static void body(struct line *l, const struct mb_fmt *f, const union mb_event *e
 		break;
 	case MB_EV_SIGNAL:
 		signal_fields(l, f, &ev->sig);
+		break;
+	case MB_EV_PROC_EXIT:
+		exit_fields(l, f, &ev->exit);
 		break;
 	default:
 		fs_fields(l, f, &ev->fs);
@@ -338,6 +382,9 @@ int mb_event_human(const struct mb_fmt *f, const union mb_event *ev, char *buf, 
 	} else if (ev->hdr.type <= MB_EV_EXEC_NEAR) {
 		pid = ev->exec.task.pid;
 		comm = ev->exec.task.comm;
+	} else if (ev->hdr.type == MB_EV_PROC_EXIT) {
+		pid = ev->exit.pid;
+		comm = ev->exit.comm;
 	} else {
 		pid = ev->fs.pid;
 		comm = ev->fs.comm;

@@ -13,6 +13,7 @@ union mb_event {
 	struct mb_exec_event exec;
 	struct mb_signal_event sig;
 	struct mb_fs_event fs;
+	struct mb_exit_event exit;
 };
 
 /*

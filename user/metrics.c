@@ -12,14 +12,20 @@
 #include "names.h"
 
 static const char *const incident_names[MB_INC_MAX] = {
-	"reload_collision", "reload_storm", "reload_exec_chain",  "exec_e2big",	 "exec_failure",
-	"exec_near_miss",   "fs_io_error",  "fs_corruption",	  "fs_shutdown", "block_io_error",
-	"fs_error",	    "fs_readonly",  "fs_recorded_errors",
+	"reload_collision",   "reload_storm",
+	"reload_exec_chain",  "exec_e2big",
+	"exec_failure",	      "exec_near_miss",
+	"fs_io_error",	      "fs_corruption",
+	"fs_shutdown",	      "block_io_error",
+	"fs_error",	      "fs_readonly",
+	"fs_recorded_errors", "service_startup_failing",
+	"daemon_exited",
 };
 
 static const char *const probe_names[MB_PROBE_MAX] = {
 	[MB_PROBE_EXEC] = "exec", [MB_PROBE_EXEC_NEAR] = "exec_near", [MB_PROBE_SIGNAL] = "signal",
 	[MB_PROBE_XFS] = "xfs",	  [MB_PROBE_BLOCK] = "block",	      [MB_PROBE_EXT4] = "ext4",
+	[MB_PROBE_PROC] = "proc",
 };
 
 const char *mb_probe_name(int probe)
@@ -29,10 +35,11 @@ const char *mb_probe_name(int probe)
 
 int mb_metrics_init(struct mb_metrics *m, const struct mb_config *cfg)
 {
-	struct mb_topn *t[] = { &m->exec_failures, &m->headroom_ppm, &m->reloads,
-				&m->fs_io,	   &m->fs_corrupt,   &m->block_io,
-				&m->shutdown,	   &m->fs_errors,    &m->readonly,
-				&m->recorded,	   &m->block_notsupp };
+	struct mb_topn *t[] = { &m->exec_failures,  &m->headroom_ppm,  &m->reloads,
+				&m->fs_io,	    &m->fs_corrupt,    &m->block_io,
+				&m->shutdown,	    &m->fs_errors,     &m->readonly,
+				&m->recorded,	    &m->block_notsupp, &m->startup_failures,
+				&m->service_failing };
 	int err = 0;
 
 	memset(m, 0, sizeof(*m));
@@ -43,6 +50,8 @@ int mb_metrics_init(struct mb_metrics *m, const struct mb_config *cfg)
 		return err;
 	}
 	m->ndaemons = cfg->ndaemons;
+	for (int d = 0; d < MB_MAX_DAEMONS; d++)
+		m->daemon_up[d] = -1;
 	for (int d = 0; d < cfg->ndaemons; d++)
 		snprintf(m->daemon_names[d], MB_NAME_LEN, "%s", cfg->daemons[d].name);
 	return 0;
@@ -61,6 +70,8 @@ void mb_metrics_free(struct mb_metrics *m)
 	mb_topn_free(&m->readonly);
 	mb_topn_free(&m->recorded);
 	mb_topn_free(&m->block_notsupp);
+	mb_topn_free(&m->startup_failures);
+	mb_topn_free(&m->service_failing);
 }
 
 void mb_metrics_incident(struct mb_metrics *m, const char *kind)
@@ -209,6 +220,35 @@ int mb_metrics_render(const struct mb_metrics *m, struct mb_prom *p, double now_
 		       "or the last e2fsck).");
 	fs_samples(p, "mailbpf_fs_recorded_errors", &m->recorded, 1);
 
+	mb_prom_family(p, "mailbpf_service_startup_failures_total", "counter",
+		       "Children of a watched master that failed as they started (exit status "
+		       "or signal), per daemon and service (exact, counted in the kernel).");
+	for (size_t i = 0; i < mb_topn_count(&m->startup_failures); i++) {
+		const struct mb_topn_entry *e = mb_topn_at(&m->startup_failures, i);
+		const char *sep = strrchr(e->k2, '\x1f');
+		char svc[MB_TOPN_KEY_LEN];
+		const char *l[] = { "daemon",		e->k1, "service", svc, "status",
+				    sep ? sep + 1 : "", NULL };
+
+		snprintf(svc, sizeof(svc), "%.*s",
+			 (int)(sep ? (size_t)(sep - e->k2) : strlen(e->k2)), e->k2);
+		mb_prom_sample(p, "mailbpf_service_startup_failures_total", l, (double)e->v);
+	}
+	mb_prom_family(p, "mailbpf_service_failing", "gauge",
+		       "1 while the service's children keep failing at start-up (the daemon "
+		       "throttles it), 0 once one lives.");
+	pair_samples(p, "mailbpf_service_failing", &m->service_failing, "daemon", "service", 1);
+	mb_prom_family(p, "mailbpf_daemon_up", "gauge",
+		       "1 while a master of the daemon runs, 0 once it is gone; no sample for a "
+		       "daemon whose master mailbpf has never seen.");
+	labels[0] = "daemon";
+	for (int d = 0; d < m->ndaemons; d++) {
+		if (m->daemon_up[d] < 0)
+			continue;
+		labels[1] = m->daemon_names[d];
+		mb_prom_sample(p, "mailbpf_daemon_up", labels, m->daemon_up[d]);
+	}
+
 	labels[0] = "probe";
 	mb_prom_family(p, "mailbpf_events_lost_total", "counter",
 		       "Records the kernel could not queue (ring buffer full), per probe.");
@@ -234,8 +274,9 @@ int mb_metrics_render(const struct mb_metrics *m, struct mb_prom *p, double now_
 				       m->progs[i].state == MB_PROG_ATTACHED);
 	}
 	labels[0] = "mode";
-	mb_prom_family(p, "mailbpf_exec_probe_info", "gauge",
-		       "1 for the exec probe tier in use: fexit, mm or syscall (see mailbpf check for why).");
+	mb_prom_family(
+		p, "mailbpf_exec_probe_info", "gauge",
+		"1 for the exec probe tier in use: fexit, mm or syscall (see mailbpf check for why).");
 	for (int i = MB_EXEC_PROBE_FEXIT; i < MB_EXEC_PROBE_MAX; i++) {
 		labels[1] = mb_exec_probe_name(i);
 		mb_prom_sample(p, "mailbpf_exec_probe_info", labels, m->exec_probe == i);

@@ -29,6 +29,8 @@ enum mb_incident_kind {
 	MB_INC_FS_ERROR,
 	MB_INC_FS_READONLY,
 	MB_INC_FS_RECORDED_ERRORS,
+	MB_INC_SERVICE_STARTUP_FAILING,
+	MB_INC_DAEMON_EXITED,
 	MB_INC_MAX,
 };
 
@@ -52,6 +54,9 @@ struct mb_metrics {
 	struct mb_topn block_notsupp; /* (device): unsupported discard/write-zeroes, not errors */
 	int nprogs; /* the fs family's programs, for mailbpf_probe_program_attached */
 	struct mb_prog_status progs[MB_MAX_PROGS];
+	struct mb_topn startup_failures; /* (daemon, service "\x1f" status) */
+	struct mb_topn service_failing; /* (daemon, service): 1 while its start-up loop is on */
+	int daemon_up[MB_MAX_DAEMONS]; /* 1, 0, or -1: no master ever seen, no sample */
 	struct mb_daemon_metrics daemons[MB_MAX_DAEMONS];
 	char daemon_names[MB_MAX_DAEMONS][MB_NAME_LEN];
 	int ndaemons;

@@ -8,6 +8,7 @@
 #define MAILBPF_NAMES_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "../bpf/mailbpf.h"
 #include "detect.h"
 
@@ -21,6 +22,14 @@ const char *mb_errno_name(int err);
 
 /* "SIGHUP", "SIGUSR1", ... (Linux x86 numbering); "SIG<n>" otherwise. */
 const char *mb_signal_name(int sig);
+
+/*
+ * A wait status as the kernel keeps it (task->exit_code): "exit 84",
+ * "SIGSEGV", "SIGSEGV (core)". The metric label form is mb_exit_status_label().
+ */
+void mb_exit_status_str(uint32_t code, char *buf, size_t len);
+/* "84" for an exit status, "SIGSEGV" for a signal. */
+void mb_exit_status_label(uint32_t code, char *buf, size_t len);
 
 /*
  * enum mb_sig_result: "delivered", "ignored", "already_pending",

@@ -22,6 +22,7 @@
 #include "signal.skel.h"
 #include "fs.skel.h"
 #include "kfeatures.h"
+#include "proc.skel.h"
 #include "log.h"
 #include "probes.h"
 #include "watch_table.h"
@@ -140,8 +141,8 @@ static int load_exec(struct mb_probes *p, const struct mb_probes_opts *o, int mo
 	p->exec_probe = mode;
 	p->ring_fd = bpf_map__fd(s->maps.events);
 	p->attached[MB_PROBE_EXEC] = mode == MB_EXEC_PROBE_FEXIT ? !!s->links.exec_fexit_execve :
-				     mode == MB_EXEC_PROBE_MM	  ? !!s->links.exec_mm_gone :
-								    !!s->links.exec_exit_execve;
+				     mode == MB_EXEC_PROBE_MM	 ? !!s->links.exec_mm_gone :
+								   !!s->links.exec_exit_execve;
 	p->attached[MB_PROBE_EXEC_NEAR] = !!s->links.exec_near;
 	return 0;
 fail:
@@ -179,8 +180,7 @@ static int try_exec(struct mb_probes *p, const struct mb_probes_opts *o, int mod
 	mb_libbpf_log_clear();
 	err = load_exec(p, o, mode, near);
 	if (err && near) {
-		snprintf(p->exec_why[mode], sizeof(p->exec_why[mode]), "%s",
-			 mb_libbpf_log_last());
+		snprintf(p->exec_why[mode], sizeof(p->exec_why[mode]), "%s", mb_libbpf_log_last());
 		if (!load_exec(p, o, mode, 0)) {
 			note("exec near-miss probe left out: %s", p->exec_why[mode]);
 			p->exec_why[mode][0] = 0;
@@ -263,22 +263,18 @@ static void watch_value(struct mb_watch *w, int idx, const struct mb_daemon_cfg 
 
 /*
  * Fill the table copy the probe is not reading, then switch to it: the
- * probe sees the old set or the new one, never a mix.
+ * probe sees the old set or the new one, never a mix. The signal and the
+ * exit probe each have a table of this layout.
  */
-int mb_probes_set_watch(struct mb_probes *p, const struct mb_config *cfg)
+static int fill_watch(struct mb_watch_slot (*table)[MB_WATCH_SLOTS], __u32 *gen,
+		      const struct mb_config *cfg)
 {
-	struct signal_bpf__bss *bss;
-	struct mb_watch_slot *tab;
+	__u32 next = (*gen & 1) ^ 1;
+	struct mb_watch_slot *tab = table[next];
 	struct mb_watch w;
-	__u32 next;
 	int err;
 
-	if (!p->sig)
-		return 0;
-	bss = p->sig->bss;
-	next = (bss->watch_gen & 1) ^ 1;
-	tab = bss->watch_table[next];
-	memset(tab, 0, sizeof(bss->watch_table[next]));
+	memset(tab, 0, sizeof(table[next]));
 	for (int d = 0; d < cfg->ndaemons; d++) {
 		watch_value(&w, d + 1, &cfg->daemons[d]);
 		for (int c = 0; c < cfg->daemons[d].ncomms; c++) {
@@ -292,8 +288,111 @@ int mb_probes_set_watch(struct mb_probes *p, const struct mb_config *cfg)
 			}
 		}
 	}
-	__atomic_store_n(&bss->watch_gen, next, __ATOMIC_RELEASE);
+	__atomic_store_n(gen, next, __ATOMIC_RELEASE);
 	return 0;
+}
+
+/* The exit probe's per-daemon start-up rules; ok_wanted is the collector's to set. */
+static void fill_startup(struct proc_bpf__bss *bss, const struct mb_config *cfg)
+{
+	for (int d = 0; d <= MB_WATCH_MAX; d++) {
+		struct mb_startup_cfg *s = &bss->startup_cfg[d];
+
+		if (d == 0 || d > cfg->ndaemons) {
+			memset(s, 0, sizeof(*s));
+			continue;
+		}
+		s->window_ns = cfg->daemons[d - 1].startup_window_ms * 1000000ULL;
+		memcpy(s->status_mask, cfg->daemons[d - 1].startup_status, sizeof(s->status_mask));
+	}
+}
+
+int mb_probes_set_watch(struct mb_probes *p, const struct mb_config *cfg)
+{
+	int err = 0;
+
+	if (p->sig)
+		err = fill_watch(p->sig->bss->watch_table, &p->sig->bss->watch_gen, cfg);
+	if (!err && p->proc) {
+		struct proc_bpf__bss *bss = p->proc->bss;
+		__u64 bloom = 0;
+
+		fill_startup(bss, cfg);
+		/* The bloom covers both copies while the generation flips. */
+		for (int d = 0; d < cfg->ndaemons; d++)
+			for (int c = 0; c < cfg->daemons[d].ncomms; c++)
+				bloom |= 1ULL
+					 << (mb_watch_comm_hash(cfg->daemons[d].comms[c]) & 63);
+		__atomic_fetch_or(&bss->hot.bloom, bloom, __ATOMIC_RELEASE);
+		err = fill_watch(bss->watch_table, &bss->hot.watch_gen, cfg);
+		if (!err)
+			__atomic_store_n(&bss->hot.bloom, bloom, __ATOMIC_RELEASE);
+	}
+	return err;
+}
+
+void mb_probes_want_ok(struct mb_probes *p, int idx, int on)
+{
+	struct proc_bpf__bss *bss = p->proc ? p->proc->bss : NULL;
+	__u32 any = 0;
+
+	if (!bss || idx < 0 || idx >= MB_WATCH_MAX)
+		return;
+	bss->startup_cfg[idx + 1].ok_wanted = !!on;
+	for (int d = 1; d <= MB_WATCH_MAX; d++)
+		any |= bss->startup_cfg[d].ok_wanted;
+	__atomic_store_n(&bss->hot.ok_any, any, __ATOMIC_RELEASE);
+}
+
+/*
+ * sched_process_exit through tp_btf (direct loads) where the kernel takes
+ * it, else through a raw tracepoint (probe reads); one of the two is
+ * loaded, and without either the other families run alone.
+ */
+static int load_proc(struct mb_probes *p, const struct mb_probes_opts *o, int btf)
+{
+	struct proc_bpf *s;
+	int err;
+
+	s = proc_bpf__open();
+	if (!s)
+		return -errno;
+	s->rodata->exit_emit_gap_ns = o->exit_emit_gap_ns;
+	bpf_program__set_autoload(btf ? s->progs.proc_exit_raw : s->progs.proc_exit, false);
+	err = use_ring(p, s->maps.events, o);
+	if (!err)
+		err = proc_bpf__load(s);
+	if (err)
+		goto fail;
+	p->proc = s;
+	err = o->cfg ? mb_probes_set_watch(p, o->cfg) : 0;
+	if (!err)
+		err = proc_bpf__attach(s);
+	if (err)
+		goto fail;
+	p->attached[MB_PROBE_PROC] = 1;
+	if (p->ring_fd < 0)
+		p->ring_fd = bpf_map__fd(s->maps.events);
+	return 0;
+fail:
+	p->proc = NULL;
+	proc_bpf__destroy(s);
+	return err;
+}
+
+static int start_proc(struct mb_probes *p, const struct mb_probes_opts *o)
+{
+	if (!tp_exists(p, "sched", "sched_process_exit")) {
+		note("tracepoint sched:sched_process_exit not in this kernel, exit probe skipped");
+		return 0;
+	}
+	int err = load_proc(p, o, 1);
+
+	if (!err)
+		return 0;
+	note("exit probe: tp_btf/sched_process_exit not loadable here (%s), using the raw tracepoint",
+	     strerror(-err));
+	return load_proc(p, o, 0);
 }
 
 static int start_signal(struct mb_probes *p, const struct mb_probes_opts *o)
@@ -350,7 +449,10 @@ int mb_probes_start(struct mb_probes *p, const struct mb_probes_opts *o)
 	err = mb_probes_start_fs(p, o);
 	if (err)
 		warn("filesystem probes not loaded: %s", strerror(-err));
-	if (!p->exec && !p->sig && !p->fs)
+	err = start_proc(p, o);
+	if (err)
+		warn("exit probe not loaded: %s", strerror(-err));
+	if (!p->exec && !p->sig && !p->fs && !p->proc)
 		return err ? err : -ENOENT;
 
 	p->rb = ring_buffer__new(p->ring_fd, o->on_event, o->ctx, NULL);
@@ -370,6 +472,7 @@ void mb_probes_stop(struct mb_probes *p)
 	exec_bpf__destroy(p->exec);
 	signal_bpf__destroy(p->sig);
 	fs_bpf__destroy(p->fs);
+	proc_bpf__destroy(p->proc);
 	memset(p, 0, sizeof(*p));
 }
 

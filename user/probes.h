@@ -18,6 +18,7 @@ struct mb_probes_opts {
 	uint64_t exec_emit_gap_ns; /* 0: every failure gets a record */
 	uint64_t sig_emit_gap_ns; /* 0: every reload gets a record */
 	uint64_t fs_emit_gap_ns;
+	uint64_t exit_emit_gap_ns; /* 0: every exit around a master gets a record */
 	uint32_t near_permille;
 	int exec_probe; /* enum mb_exec_probe; auto takes the best that loads */
 	uint32_t ringbuf_bytes; /* shared by all families, power of 2 */
@@ -49,6 +50,7 @@ struct mb_probes {
 	struct exec_bpf *exec;
 	struct signal_bpf *sig;
 	struct fs_bpf *fs;
+	struct proc_bpf *proc;
 	struct ring_buffer *rb;
 	int ring_fd; /* the ring buffer all families share, -1 before load */
 	const char *tracefs; /* where classic tracepoints are listed, NULL if nowhere */
@@ -82,12 +84,16 @@ int mb_tp_exists(const struct mb_probes *p, const char *cat, const char *name);
 int mb_use_ring(struct mb_probes *p, struct bpf_map *events, const struct mb_probes_opts *o);
 int mb_probes_start_fs(struct mb_probes *p, const struct mb_probes_opts *o);
 
+/* Ask the exit probe for clean exits of daemon idx's children (0-based) too, or stop. */
+void mb_probes_want_ok(struct mb_probes *p, int idx, int on);
+
 void mb_probes_drops(const struct mb_probes *p, uint64_t drops[MB_PROBE_MAX]);
 
 /* Walk the kernel aggregates. Callbacks get keys/values as in mailbpf.h. */
 typedef void (*mb_exec_count_fn)(void *ctx, const struct mb_exec_key *k, uint64_t count);
 typedef void (*mb_sig_count_fn)(void *ctx, const struct mb_sig_key *k, uint64_t count);
 typedef void (*mb_fs_count_fn)(void *ctx, const struct mb_fs_key *k, uint64_t count);
+typedef void (*mb_exit_count_fn)(void *ctx, const struct mb_exit_key *k, uint64_t count);
 typedef void (*mb_near_fn)(void *ctx, const char *comm, const struct mb_near_val *v);
 /* Times in st are boot-time ns here (the kernel keeps them on jiffies). */
 typedef void (*mb_reload_state_fn)(void *ctx, uint32_t slot, const struct mb_reload_state *st);
@@ -97,6 +103,8 @@ int mb_probes_exec_totals(const struct mb_probes *p, uint64_t totals[MB_ERRNO_MA
 int mb_probes_exec_counts(const struct mb_probes *p, mb_exec_count_fn fn, void *ctx);
 int mb_probes_sig_counts(const struct mb_probes *p, mb_sig_count_fn fn, void *ctx);
 int mb_probes_fs_counts(const struct mb_probes *p, mb_fs_count_fn fn, void *ctx);
+/* Exits per key; exits counted while the map was full come last, with k->watched 0. */
+int mb_probes_exit_counts(const struct mb_probes *p, mb_exit_count_fn fn, void *ctx);
 int mb_probes_near(const struct mb_probes *p, mb_near_fn fn, void *ctx);
 int mb_probes_reload_states(const struct mb_probes *p, mb_reload_state_fn fn, void *ctx);
 

@@ -13,6 +13,7 @@
 #include "exec.skel.h"
 #include "signal.skel.h"
 #include "fs.skel.h"
+#include "proc.skel.h"
 
 static void add_drops(struct bpf_map *map, uint64_t drops[MB_PROBE_MAX])
 {
@@ -35,6 +36,8 @@ void mb_probes_drops(const struct mb_probes *p, uint64_t drops[MB_PROBE_MAX])
 		add_drops(p->sig->maps.drops, drops);
 	if (p->fs)
 		add_drops(p->fs->maps.drops, drops);
+	if (p->proc)
+		add_drops(p->proc->maps.drops, drops);
 }
 
 /* Generic walk: every key of a hash map, value copied out. */
@@ -140,6 +143,29 @@ int mb_probes_fs_counts(const struct mb_probes *p, mb_fs_count_fn fn, void *ctx)
 	struct walk_ctx w = { (void *)fn, ctx };
 
 	return p->fs ? walk_map(p->fs->maps.fs_counts, &k, &n, &v, fs_cb, &w) : 0;
+}
+
+static void exit_cb(void *c, const void *k, const void *v)
+{
+	struct walk_ctx *w = c;
+
+	((mb_exit_count_fn)w->fn)(w->ctx, k, ((const struct mb_rate_val *)v)->count);
+}
+
+int mb_probes_exit_counts(const struct mb_probes *p, mb_exit_count_fn fn, void *ctx)
+{
+	struct mb_exit_key k, n, other = { .kind = MB_EXIT_STARTUP_FAIL };
+	struct mb_rate_val v;
+	struct walk_ctx w = { (void *)fn, ctx };
+	uint64_t over;
+
+	if (!p->proc)
+		return 0;
+	walk_map(p->proc->maps.exit_counts, &k, &n, &v, exit_cb, &w);
+	over = __atomic_load_n(&p->proc->bss->exit_overflow.count, __ATOMIC_RELAXED);
+	if (over)
+		fn(ctx, &other, over);
+	return 0;
 }
 
 int mb_probes_near(const struct mb_probes *p, mb_near_fn fn, void *ctx)

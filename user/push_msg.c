@@ -27,6 +27,12 @@ static const struct {
 	{ "fs_corruption", "MailbpfFilesystemCorruption", 0 },
 	{ "fs_shutdown", "MailbpfFilesystemShutdown", 1 },
 	{ "block_io_error", "MailbpfBlockIOErrors", 0 },
+	{ "fs_error", "MailbpfFilesystemErrors", 0 },
+	/* An admin's read-only remount is MailbpfFilesystemRemountedReadOnly (below). */
+	{ "fs_readonly", "MailbpfFilesystemReadOnly", 1 },
+	{ "fs_recorded_errors", "MailbpfFilesystemRecordedErrors", 0 },
+	{ "service_startup_failing", "MailbpfServiceStartupFailing", 1 },
+	{ "daemon_exited", "MailbpfDaemonDown", 1 },
 	/* Raised by the daemon itself when the textfile cannot be written. */
 	{ "textfile_write", "MailbpfTextfileFilesystemFailing", 1 },
 };
@@ -76,15 +82,17 @@ static void describe(const struct mb_alert *a, char *buf, size_t len)
 	}
 }
 
-static struct mb_push_alert *find(struct mb_push_set *s, const char *name, const char *daemon,
-				  const char *device, const char *mountpoint, int open_only)
+static struct mb_push_alert *find(struct mb_push_set *s, const char *name, const struct mb_alert *a,
+				  int open_only)
 {
 	for (int i = 0; i < s->n; i++) {
 		struct mb_push_alert *e = &s->a[i];
 
 		if ((!open_only || !e->ends_ms) && !strcmp(e->alertname, name) &&
-		    !strcmp(e->daemon, daemon) && !strcmp(e->device, device) &&
-		    !strcmp(e->mountpoint, mountpoint))
+		    !strcmp(e->daemon, field(a, "daemon")) &&
+		    !strcmp(e->device, field(a, "device")) &&
+		    !strcmp(e->mountpoint, field(a, "mountpoint")) &&
+		    !strcmp(e->service, field(a, "service")))
 			return e;
 	}
 	return NULL;
@@ -116,13 +124,16 @@ static struct mb_push_alert *slot(struct mb_push_set *s)
 int mb_push_feed(struct mb_push_set *s, const struct mb_alert *a, int64_t now_ms)
 {
 	int k = kind_index(a->kind);
-	const char *daemon = field(a, "daemon"), *device = field(a, "device");
-	const char *mp = field(a, "mountpoint");
+	const char *name;
 	struct mb_push_alert *e;
 
 	if (k < 0)
 		return 0;
-	e = find(s, kinds[k].alertname, daemon, device, mp, 1);
+	name = kinds[k].alertname;
+	/* The rules tell a read-only remount by an admin from one after errors. */
+	if (!strcmp(a->kind, "fs_readonly") && !strcmp(field(a, "cause"), "admin"))
+		name = "MailbpfFilesystemRemountedReadOnly";
+	e = find(s, name, a, 1);
 	if (a->severity == MB_SEV_INFO) {
 		if (!e || !kinds[k].state)
 			return 0;
@@ -132,15 +143,16 @@ int mb_push_feed(struct mb_push_set *s, const struct mb_alert *a, int64_t now_ms
 		return 1;
 	}
 	if (!e) {
-		e = find(s, kinds[k].alertname, daemon, device, mp, 0);
+		e = find(s, name, a, 0);
 		if (e) /* ended, not yet everywhere: a new start replaces it */
 			remove_at(s, (int)(e - s->a));
 		e = slot(s);
 		memset(e, 0, sizeof(*e));
-		snprintf(e->alertname, sizeof(e->alertname), "%s", kinds[k].alertname);
-		snprintf(e->daemon, sizeof(e->daemon), "%s", daemon);
-		snprintf(e->device, sizeof(e->device), "%s", device);
-		snprintf(e->mountpoint, sizeof(e->mountpoint), "%s", mp);
+		snprintf(e->alertname, sizeof(e->alertname), "%s", name);
+		snprintf(e->daemon, sizeof(e->daemon), "%s", field(a, "daemon"));
+		snprintf(e->device, sizeof(e->device), "%s", field(a, "device"));
+		snprintf(e->mountpoint, sizeof(e->mountpoint), "%s", field(a, "mountpoint"));
+		snprintf(e->service, sizeof(e->service), "%s", field(a, "service"));
 		e->starts_ms = now_ms;
 	}
 	e->severity = mb_severity_name(a->severity);
@@ -262,6 +274,8 @@ long mb_push_body(const struct mb_push_set *s, char **buf, size_t *cap)
 			err = err ?: put_label(buf, cap, &len, "daemon", e->daemon, 0);
 		if (e->device[0])
 			err = err ?: put_label(buf, cap, &len, "device", e->device, 0);
+		if (e->service[0])
+			err = err ?: put_label(buf, cap, &len, "service", e->service, 0);
 		err = err ?: put_raw(buf, cap, &len, "},\"annotations\":{");
 		err = err ?: put_label(buf, cap, &len, "summary", e->summary, 1);
 		err = err ?: put_label(buf, cap, &len, "description", e->description, 0);

@@ -30,6 +30,7 @@ struct mb_push_alert {
 	char daemon[MB_NAME_LEN];
 	char device[MB_NAME_LEN];
 	char mountpoint[MB_PATH_LEN]; /* identity only: not a label */
+	char service[MB_NAME_LEN]; /* a daemon's service (imap-login, smtpd) */
 	char summary[512];
 	char description[1024];
 	int64_t starts_ms, ends_ms; /* wall clock; ends 0 while in force */

@@ -56,6 +56,11 @@ static int matches(const struct trace_ctx *t, const union mb_event *ev)
 		if (t->pid && ev->exec.task.tgid != t->pid && ev->exec.task.pid != t->pid)
 			return 0;
 		return !t->comm || !strcmp(t->comm, ev->exec.task.comm);
+	case MB_EV_PROC_EXIT:
+		if (t->pid && ev->exit.pid != t->pid && ev->exit.ppid != t->pid)
+			return 0;
+		return !t->comm || !strcmp(t->comm, ev->exit.comm) ||
+		       !strcmp(t->comm, ev->exit.parent_comm);
 	default:
 		if (t->pid && ev->fs.pid != t->pid)
 			return 0;
@@ -77,7 +82,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (!matches(t, &ev))
 		return 0;
 	/* Mounts change rarely and fs events are rare: re-read on demand. */
-	if (ev.hdr.type >= MB_EV_FS_ERROR && !mb_mounts_find(&t->mounts, ev.fs.dev))
+	if (ev.hdr.type >= MB_EV_FS_ERROR && ev.hdr.type <= MB_EV_BLOCK_ERROR &&
+	    !mb_mounts_find(&t->mounts, ev.fs.dev))
 		mb_mounts_read(&t->mounts, "/proc/self/mountinfo");
 	n = t->json ? mb_event_json(&t->fmt, &ev, line, sizeof(line)) :
 		      mb_event_human(&t->fmt, &ev, line, sizeof(line));
@@ -95,12 +101,14 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: mailbpf trace [--json] [-p PID] [-c COMM] [--type TYPE] [--all-signals]\n"
 		"                     [-d SECONDS] [--exec-probe mm|syscall] [-v]\n"
-		"Stream exec failures, reload-class signals and filesystem errors live.\n"
+		"Stream exec failures, reload-class signals, filesystem errors and exits\n"
+		"around watched masters live.\n"
 		"  -j, --json         one JSON object per line\n"
 		"  -p, --pid PID      only events whose sender, target or task is PID\n"
 		"  -c, --comm COMM    only events whose sender, target or task is COMM\n"
 		"  -t, --type TYPE    exec_fail, exec_near, signal, fs_error, fs_shutdown,\n"
-		"                     fs_corrupt or block_error\n"
+		"                     fs_corrupt, block_error or proc_exit (exits around\n"
+		"                     watched masters: start-up failures, a master gone)\n"
 		"  -a, --all-signals  every signal, not only HUP, USR1 and USR2\n"
 		"  -d, --duration S   stop after S seconds\n"
 		"  -e, --exec-probe M mm (default): no cost on other syscalls, misses a\n"

@@ -16,6 +16,14 @@ static void comm_words(const char *comm, __u64 words[2])
 	memcpy(words, buf, sizeof(buf));
 }
 
+__u32 mb_watch_comm_hash(const char *comm)
+{
+	__u64 words[2];
+
+	comm_words(comm, words);
+	return mb_watch_hash(words[0]);
+}
+
 /* The slot holding this comm, else the empty slot it would take, else NULL. */
 static struct mb_watch_slot *slot_for(const struct mb_watch_slot *tab, const __u64 words[2])
 {

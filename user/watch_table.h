@@ -12,6 +12,9 @@
  */
 int mb_watch_table_put(struct mb_watch_slot *tab, const char *comm, const struct mb_watch *w);
 
+/* mb_watch_hash() of comm as the probes see it (its first 8 bytes, NUL-padded). */
+__u32 mb_watch_comm_hash(const char *comm);
+
 /* The lookup signal.bpf.c makes, for tests and tools: the value or NULL. */
 const struct mb_watch *mb_watch_table_find(const struct mb_watch_slot *tab, const char *comm);
 

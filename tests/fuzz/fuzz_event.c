@@ -34,7 +34,9 @@
 #include "detect_chain.h"
 #include "detect_exec.h"
 #include "detect_fs.h"
+#include "detect_master.h"
 #include "detect_reload.h"
+#include "detect_startup.h"
 #include "event_fmt.h"
 
 #define CHECK(cond, what, out)                                                                     \
@@ -398,6 +400,30 @@ static void daemon_path(const union mb_event *in, int64_t boot_to_wall_ns)
 				mb_chain_feed_exec(chain, &ev.exec);
 		}
 		break;
+	case MB_EV_PROC_EXIT: {
+		/* The exit as a start-up failure, a clean exit and a master's; twice. */
+		struct mb_startup_det *su = mb_startup_new(&cfg, sink, chain);
+		struct mb_master_det *md = mb_master_new(&cfg, sink);
+
+		if (!su || !md)
+			abort();
+		mb_master_scan_begin(md);
+		mb_master_scan_add(md, (int)(ev.exit.watched % MB_MAX_DAEMONS) - 1, ev.exit.pid,
+				   3600 * NS_PER_SEC);
+		mb_master_scan_end(md, t);
+		for (int i = 0; i < 2; i++, ev.exit.hdr.ts_ns += 2 * NS_PER_SEC) {
+			mb_startup_feed_exit(su, &ev.exit);
+			mb_master_feed_exit(md, &ev.exit);
+			mb_startup_feed_alive(su, (int)ev.exit.watched - 1, ev.exit.comm,
+					      3 * NS_PER_SEC, ev.exit.hdr.ts_ns + NS_PER_SEC);
+		}
+		mb_startup_tick(su, t + 2 * MB_DURATION_MAX_MS * NS_PER_MS);
+		mb_master_scan_begin(md);
+		mb_master_scan_end(md, t + 10 * NS_PER_SEC);
+		mb_startup_free(su);
+		mb_master_free(md);
+		break;
+	}
 	default:
 		for (int i = 0; i < 2; i++, ev.fs.hdr.ts_ns += 2 * NS_PER_SEC)
 			mb_fs_feed(fs, &ev.fs, &mounts);

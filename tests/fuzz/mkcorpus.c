@@ -203,6 +203,27 @@ int main(int argc, char **argv)
 	f.flags = 7; /* not an EXT4_GOING_FLAGS_* value */
 	strcpy(f.detail, "");
 	out("ext4_shutdown", &f, sizeof(f));
+	/* A Dovecot child that failed its exec, then a master gone, hostile comms. */
+	{
+		struct mb_exit_event x;
+
+		memset(&x, 0, sizeof(x));
+		hdr(&x.hdr, MB_EV_PROC_EXIT);
+		x.pid = 5001;
+		x.ppid = 1000;
+		x.watched = 1;
+		x.kind = MB_EXIT_STARTUP_FAIL;
+		x.exit_code = 84 << 8;
+		x.age_ns = 1000000;
+		strcpy(x.comm, "dovecot");
+		strcpy(x.parent_comm, "dovecot");
+		out("proc_startup_fail", &x, sizeof(x));
+		x.kind = MB_EXIT_MASTER;
+		x.exit_code = 11 | 0x80;
+		x.watched = 9;
+		strcpy(x.comm, "\"}\n\x1b[2J\xff");
+		out("proc_master_hostile", &x, sizeof(x));
+	}
 
 	/* Malformed: one byte short, unknown type, header only. */
 	out("short_exec", &e, sizeof(e) - 1);

@@ -21,7 +21,7 @@ CFLAGS=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
 	-I. -Iuser -Ibpf -D_GNU_SOURCE -DMAILBPF_VERSION='"fuzz"')
 # Same split as the Makefile: these talk to the kernel or own main().
 KERNEL="main.c probes.c trace.c run.c check.c devices.c privs.c daemon.c collect.c"
-KERNEL+=" probes_maps.c kfeatures.c probes_fs.c daemon_net.c"
+KERNEL+=" probes_maps.c kfeatures.c probes_fs.c procscan.c daemon_net.c"
 PURE=()
 for f in user/*.c; do
 	case " $KERNEL " in *" $(basename "$f") "*) continue ;; esac

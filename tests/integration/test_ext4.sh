@@ -96,6 +96,7 @@ bash "$XF" teardown "$TMP/a"
 
 # The kernel's own error path: /sys/fs/ext4/DEV/trigger_fs_error.
 plain_ext4 "$TMP/b" || { not_ok "plain ext4 set up"; finish; }
+sleep 1.2 # one interval: mailbpf has seen it read-write
 echo "mailbpf test error" >"/sys/fs/ext4/$DEVNAME/trigger_fs_error"
 rkey="{device=\"$DEVNAME\",mountpoint=\"$MNT\",fstype=\"ext4\",cause=\"errors\"}"
 check "trigger_fs_error: fs_readonly critical" wait_for 4 eval 'test -n "$(alerts fs_readonly "$DEVNAME" critical)"'
@@ -186,7 +187,8 @@ if [ -n "$NE" ] && command -v promtool >/dev/null; then
 		"$TMP/scrape.txt"
 	unplug "$TMP/d"
 else
-	not_ok "prometheus-node-exporter and promtool are installed"
+	# As test_node_exporter.sh: make test installs both; a bare VM may not have promtool.
+	echo "# (5) skipped: prometheus-node-exporter or promtool not installed"
 fi
 stop_run
 

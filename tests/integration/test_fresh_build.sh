@@ -15,9 +15,9 @@
 #    CC=gcc and CC=clang, warnings as errors, and the clang-built unit
 #    tests pass.
 #
-# Cost on a fresh machine: ~1 min for the minbase tarball (cached in
-# /var/cache/mailbpf-test), ~150 MB of .debs (cached there too), then about
-# a minute per root; ~1 min in all once cached.
+# Cost: 229 s on a new machine (debootstrap of the minbase tarball and
+# ~200 MB of .debs, both then cached in /var/cache/mailbpf-test), ~150 s
+# once cached (two roots ~40 s each, the two host builds ~70 s).
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/lib/inroot.sh"
 
@@ -72,8 +72,10 @@ check "make run: SIGTERM stops it cleanly" grep -q '^mailbpf: stopping' "$TMP/ru
 # (Alert lines are JSON: host-wide events of other tests may name errors.)
 check "make run: no error" bash -c "! grep -v '^{' '$TMP/run.log' | grep -qiE 'error|\\*\\*\\*|libbpf:'"
 prom=$r/src/.output/run/mailbpf.prom
-check "make run wrote its textfile with every probe attached" \
-	test "$(grep -c '^mailbpf_probe_attached{probe="[a-z_]*"} 1$' "$prom" 2>/dev/null)" -eq 5
+n_ok=$(grep -c '^mailbpf_probe_attached{probe="[a-z_0-9]*"} 1$' "$prom" 2>/dev/null)
+n_all=$(grep -c '^mailbpf_probe_attached{' "$prom" 2>/dev/null)
+check "make run wrote its textfile with every probe attached ($n_ok of $n_all)" \
+	test "${n_ok:-0}" -eq "${n_all:-0}" -a "${n_ok:-0}" -ge 5
 
 # --- 2. a root that runs Postfix ------------------------------------------------
 if ! r=$(new_root postfix make postfix mailutils-imap4d 2>"$TMP/postfix-root.err"); then

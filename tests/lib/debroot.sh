@@ -43,6 +43,8 @@ fi
 
 mkdir -p "$dir"
 tar -C "$dir" --zstd -xf "$tarball"
+# / is 0755 on a real system (the tarball keeps mktemp's 0700).
+chmod 755 "$dir"
 # Daemons installed into the root must not start (there is no init in it).
 printf '#!/bin/sh\nexit 101\n' >"$dir/usr/sbin/policy-rc.d"
 chmod 755 "$dir/usr/sbin/policy-rc.d"

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# shellcheck shell=bash
 # Clean Debian 12 roots for an integration suite (source after lib.sh).
 #
 # A root comes from tests/lib/debroot.sh (the cached minbase tarball) under
@@ -23,17 +24,19 @@ drop_root() {
 		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
 	done
 	if [ -n "$(mounts_under "$dir")" ]; then
-		echo "# inroot: still mounted under $dir, not removing it:" $(mounts_under "$dir") >&2
+		echo "# inroot: still mounted under $dir, not removing it: $(mounts_under "$dir" | tr '\n' ' ')" >&2
 		return 1
 	fi
 	rm -rf --one-file-system "$dir"
 }
 
 # in_root DIR COMMAND...: run COMMAND in the root with a clean environment.
+# Under a lock on the shared apt archive: apt in two roots at once (another
+# suite's run on this machine) would fail on its lock instead of waiting.
 in_root() {
 	local dir=$1
 	shift
-	chroot "$dir" env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+	flock "$ROOTS_CACHE/.apt-archives.lock" chroot "$dir" env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 		HOME=/root LANG=C.UTF-8 TERM=dumb DEBIAN_FRONTEND=noninteractive "$@"
 }
 

@@ -228,6 +228,13 @@ static const struct bad_case bad_cases[] = {
 	  "2: storm: ", "bad value '10' (expected count/duration" },
 	{ "[daemon dovecot]\nchain_window = 0s\n", "2: chain_window: ", "bad value" },
 	{ "[daemon dovecot]\nenabled = perhaps\n", "2: enabled: ", "bad value" },
+	{ "[daemon dovecot]\nstartup_window = 2\n",
+	  "2: startup_window: ", "bad value '2' (expected 0 (off) or a duration" },
+	{ "[daemon dovecot]\nstartup_status = 84 256\n",
+	  "2: startup_status: ", "bad value '84 256' (expected exit statuses 1..255" },
+	{ "[daemon dovecot]\nstartup_status =\n", "2: startup_status: ", "bad value ''" },
+	{ "[daemon dovecot]\nflavor = courier\n",
+	  "2: flavor: ", "bad value 'courier' (expected dovecot, postfix, exim or other)" },
 	{ "[global]\ninterval = 15\n[daemon rspamd]\nsignals = HUP\n",
 	  "3: comm: ", "missing in [daemon rspamd] (expected comm = NAME for a new daemon)" },
 	{ "[daemon dovecot2]\ncomm = dovecot\n",
@@ -297,6 +304,37 @@ static void test_more_errors(void **state)
 	write_conf("[nope]\n");
 	assert_int_equal(mb_config_load(&c, path, err, 8), -EINVAL);
 	assert_int_equal(strlen(err), 7);
+}
+
+/* Start-up rules: defaults from the daemons' sources, keys on top. */
+static void test_startup_keys(void **state)
+{
+	struct mb_config c;
+	char err[256];
+	uint64_t m[4];
+
+	mb_config_defaults(&c);
+	assert_int_equal(c.daemons[0].flavor, MB_FLAVOR_DOVECOT);
+	assert_int_equal(c.daemons[0].startup_window_ms, 2000);
+	assert_int_equal(c.daemons[0].startup_status[1],
+			 (1ULL << (83 - 64)) | (1ULL << (84 - 64)) | (1ULL << (89 - 64)));
+	assert_int_equal(c.daemons[1].flavor, MB_FLAVOR_EXIM);
+	assert_int_equal(c.daemons[1].startup_window_ms, 0);
+	assert_int_equal(c.daemons[2].flavor, MB_FLAVOR_POSTFIX);
+	assert_int_equal(c.daemons[2].startup_window_ms, 3000);
+	write_conf("[daemon dovecot]\nstartup_window = 0\nstartup_status = none\n"
+		   "[daemon pf2]\ncomm = pfmaster\nflavor = postfix\nstartup_window = 5s\n"
+		   "startup_status = 1, 75\n");
+	assert_int_equal(mb_config_load(&c, path, err, sizeof(err)), 0);
+	assert_int_equal(c.daemons[0].startup_window_ms, 0);
+	assert_int_equal(c.daemons[0].startup_status[1], 0);
+	assert_int_equal(c.daemons[3].flavor, MB_FLAVOR_POSTFIX);
+	assert_string_equal(mb_flavor_name(c.daemons[3].flavor), "postfix");
+	assert_int_equal(c.daemons[3].startup_window_ms, 5000);
+	assert_int_equal(c.daemons[3].startup_status[0], 1ULL << 1);
+	assert_int_equal(c.daemons[3].startup_status[1], 1ULL << (75 - 64));
+	assert_int_equal(mb_config_parse_statuses("0", m), -EINVAL);
+	assert_int_equal(mb_config_parse_statuses("84 x", m), -EINVAL);
 }
 
 static void test_durations(void **state)
@@ -392,6 +430,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_edge_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_more_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_startup_keys, setup, teardown),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_signals),
 		cmocka_unit_test(test_small_parsers),

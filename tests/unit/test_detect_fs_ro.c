@@ -181,6 +181,37 @@ static void test_readonly_refuses(void **state)
 	assert_int_equal(mb_fs_readonly_count(det), 1);
 }
 
+static void test_readonly_inferred(void **state)
+{
+	struct mb_fs_event e = ext4_err(T0, "trigger_test_error", 126);
+
+	(void)state;
+	/* errors=continue (no option shown): an error leaves it writable. */
+	mounts.n = 0;
+	add("31 22 8:17 / /var/mail rw - ext4 /dev/sdb1 rw\n", "sdb1");
+	mb_fs_refresh(det, &mounts, T0 - NS_PER_SEC);
+	mb_fs_feed(det, &e, &mounts);
+	mb_fs_refresh(det, &mounts, T0 + NS_PER_SEC);
+	assert_int_equal(ncaught, 1); /* the fs_error only */
+	/* errors=remount-ro, and mountinfo still rw (Debian 12's 6.1): read-only by the rule. */
+	teardown(state);
+	setup(state);
+	mb_fs_refresh(det, &mounts, T0 - NS_PER_SEC);
+	mb_fs_feed(det, &e, &mounts);
+	mb_fs_refresh(det, &mounts, T0 + NS_PER_SEC);
+	assert_int_equal(ncaught, 2);
+	assert_string_equal(caught[1].kind, "fs_readonly");
+	assert_int_equal(caught[1].severity, MB_SEV_CRITICAL);
+	assert_int_equal(ifield(&caught[1], "inferred"), 1);
+	assert_string_equal(mb_ro_cause_name(mb_fs_readonly_at(det, 0)->flags), "errors");
+	/* Still "rw" in mountinfo long after: the flag holds until unmount. */
+	mb_fs_refresh(det, &mounts, T0 + 900 * NS_PER_SEC);
+	assert_int_equal(mb_fs_readonly_count(det), 1);
+	table(NULL);
+	mb_fs_refresh(det, &mounts, T0 + 901 * NS_PER_SEC);
+	assert_int_equal(mb_fs_readonly_count(det), 0);
+}
+
 static void test_shutdown_is_not_readonly(void **state)
 {
 	struct mb_fs_event e = ext4_err(T0, "", 0);
@@ -372,6 +403,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ext4_error_alert, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readonly_after_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readonly_refuses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readonly_inferred, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shutdown_is_not_readonly, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readonly_admin_and_count, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emergency_ro_first_seen, setup, teardown),

@@ -78,6 +78,36 @@ static void test_states_and_events(void **state)
 			    "MailbpfTextfileFilesystemFailing");
 }
 
+/* Kinds from the start-up and read-only detectors, by the rules' names. */
+static void test_more_kinds(void **state)
+{
+	static struct mb_push_set s;
+	struct mb_alert ro = mk("fs_readonly", MB_SEV_WARNING, "cause", "admin");
+	struct mb_alert a = mk("service_startup_failing", MB_SEV_CRITICAL, "daemon", "dovecot");
+	struct mb_alert b = a;
+	char *buf = NULL;
+	size_t cap = 0;
+
+	mb_push_set_init(&s, "mx1");
+	mb_alert_str(&a, "service", "imap-login");
+	mb_alert_str(&b, "service", "pop3-login");
+	mb_push_feed(&s, &ro, T0);
+	mb_push_feed(&s, &a, T0);
+	mb_push_feed(&s, &b, T0);
+	assert_int_equal(s.n, 3); /* two services of one daemon: two alerts */
+	assert_string_equal(s.a[0].alertname, "MailbpfFilesystemRemountedReadOnly");
+	assert_string_equal(s.a[1].alertname, "MailbpfServiceStartupFailing");
+	a.severity = MB_SEV_INFO;
+	assert_int_equal(mb_push_feed(&s, &a, T0 + 1000), 1);
+	assert_int_equal(s.a[1].ends_ms, T0 + 1000);
+	assert_int_equal(s.a[2].ends_ms, 0);
+	assert_true(mb_push_body(&s, &buf, &cap) > 0);
+	assert_non_null(strstr(buf, "\"daemon\":\"dovecot\",\"service\":\"pop3-login\"}"));
+	free(buf);
+	assert_string_equal(mb_push_alertname("daemon_exited"), "MailbpfDaemonDown");
+	assert_string_equal(mb_push_alertname("fs_readonly"), "MailbpfFilesystemReadOnly");
+}
+
 static void test_acked(void **state)
 {
 	static struct mb_push_set s;
@@ -261,6 +291,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_states_and_events),
+		cmocka_unit_test(test_more_kinds),
 		cmocka_unit_test(test_acked),
 		cmocka_unit_test(test_bounded),
 		cmocka_unit_test(test_body),
