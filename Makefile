@@ -17,7 +17,7 @@ SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
 # is pure logic, archived and linked into the unit tests.
 KERNEL_SRCS := user/main.c user/probes.c user/trace.c user/run.c user/check.c \
 	user/devices.c user/privs.c user/daemon.c user/collect.c user/probes_maps.c \
-	user/kfeatures.c user/probes_fs.c user/procscan.c
+	user/kfeatures.c user/probes_fs.c user/procscan.c user/daemon_net.c
 USER_SRCS := $(wildcard user/*.c)
 PURE_SRCS := $(filter-out $(KERNEL_SRCS),$(USER_SRCS))
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
@@ -103,6 +103,11 @@ $(OUTPUT)/faultfs: tools/faultfs.c $(OUTPUT)/.deps-test
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< $$(pkg-config --cflags --libs fuse3) -o $@
 
+# RestrictAddressFamilies=AF_UNIX without systemd, for test_unit_net.
+$(OUTPUT)/afunix: tools/afunix.c | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
 $(OUTPUT)/mbload: tools/mbload.c | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
@@ -119,7 +124,7 @@ $(OUTPUT)/mbfloor: tools/mbfloor.c $(OUTPUT)/mbfloor.skel.h
 
 unit: $(UNIT_BINS)
 
-test: $(OUTPUT)/.deps-test mailbpf $(UNIT_BINS) $(OUTPUT)/faultfs
+test: $(OUTPUT)/.deps-test mailbpf $(UNIT_BINS) $(OUTPUT)/faultfs $(OUTPUT)/afunix
 	$(Q)bash tests/run.sh
 
 # Debian 12's and 13's kernels under qemu with systemd (tests/vm/test_vm.sh);
@@ -164,6 +169,7 @@ install: mailbpf
 	install -D -m 0755 mailbpf $(DESTDIR)$(PREFIX)/sbin/mailbpf
 	install -D -m 0644 docs/mailbpf.8 $(DESTDIR)$(PREFIX)/share/man/man8/mailbpf.8
 	install -D -m 0644 deploy/systemd/mailbpf.service $(DESTDIR)/lib/systemd/system/mailbpf.service
+	install -D -m 0644 deploy/systemd/network.conf $(DESTDIR)$(PREFIX)/share/mailbpf/systemd/network.conf
 	install -D -m 0644 deploy/prometheus/mailbpf.rules.yml \
 		$(DESTDIR)$(PREFIX)/share/mailbpf/prometheus/mailbpf.rules.yml
 	install -D -m 0644 deploy/grafana/mailbpf.json $(DESTDIR)$(PREFIX)/share/mailbpf/grafana/mailbpf.json

@@ -51,6 +51,7 @@ test_set=(
 	"/usr/sbin/exim4:exim4-daemon-light"
 	"/usr/bin/prometheus-node-exporter:prometheus-node-exporter"
 	"promtool:prometheus"
+	"/usr/bin/prometheus-alertmanager:prometheus-alertmanager"
 	"curl:curl"
 	"python3:python3"
 	"strace:strace"

@@ -18,6 +18,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "privs.h"
+#include "spool.h"
 
 /*
  * "/proc/NAME/cmdline" for any directory entry: sized for NAME_MAX rather
@@ -155,6 +156,32 @@ static void check_node_exporter(struct tally *t, const struct mb_config *cfg)
 		line(t, "OK", "node_exporter: textfile collector reads %s", dir);
 }
 
+/* The textfile fails with the filesystem it is on: is that the spool's? */
+static void check_spool(struct tally *t, const struct mb_config *cfg)
+{
+	char dir[MB_PATH_LEN], dirs[MB_SPOOL_MAX][MB_PATH_LEN], shared[4 * MB_PATH_LEN];
+	int n = mb_spool_dirs(dirs, MB_SPOOL_MAX), k;
+
+	mb_textfile_dir(cfg->textfile, dir, sizeof(dir));
+	k = mb_spool_shared(dir, dirs, n, shared, sizeof(shared));
+	if (k < 0)
+		return; /* the textfile directory line above said why */
+	if (!k)
+		line(t, "OK", "textfile directory %s: not on the mail spool's filesystem", dir);
+	else if (cfg->listen[0] || cfg->nalertmanagers)
+		line(t, "OK",
+		     "textfile directory %s: on the filesystem of the mail spool (%s); alerts also "
+		     "leave by %s",
+		     dir, shared, cfg->listen[0] ? "listen" : "alertmanager_url");
+	else
+		line(t, "WARN",
+		     "textfile directory %s: on the filesystem of the mail spool (%s): if it fails, "
+		     "the textfile cannot be written or read and no alert about it gets out; set "
+		     "listen (Prometheus scrapes from memory) or alertmanager_url (alerts pushed) "
+		     "and allow networking (deploy/systemd/network.conf)",
+		     dir, shared);
+}
+
 int cmd_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -261,6 +288,7 @@ int cmd_check(int argc, char **argv)
 		else
 			line(&t, "OK", "textfile directory %s: writable", dir);
 	}
+	check_spool(&t, &cfg);
 	check_daemons(&t, &cfg);
 	check_node_exporter(&t, &cfg);
 	printf("%d failed, %d warnings\n", t.fail, t.warn);

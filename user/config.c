@@ -122,6 +122,8 @@ enum {
 	G_NEAR_MISS,
 	G_TOP_N,
 	G_EXEC_PROBE,
+	G_LISTEN,
+	G_ALERTMANAGER,
 };
 
 static const struct keydef global_keys[] = {
@@ -133,6 +135,9 @@ static const struct keydef global_keys[] = {
 	[G_NEAR_MISS] = { "near_miss_percent", "a percentage 1..100" },
 	[G_TOP_N] = { "top_n", "an integer 1..1000" },
 	[G_EXEC_PROBE] = { "exec_probe", "auto, fexit, mm or syscall" },
+	[G_LISTEN] = { "listen", "IPv4:PORT or [IPv6]:PORT, like 127.0.0.1:9638, or nothing" },
+	[G_ALERTMANAGER] = { "alertmanager_url",
+			     "an http:// URL like http://127.0.0.1:9093 (no https), at most 4" },
 	{ NULL, NULL },
 };
 
@@ -167,6 +172,15 @@ static int set_global(struct mb_config *c, int key, const char *v)
 		return mb_config_parse_u32(v, 1, 1000, &c->top_n);
 	case G_EXEC_PROBE:
 		return mb_config_parse_exec_probe(v, &c->exec_probe);
+	case G_LISTEN:
+		return mb_config_parse_listen(v, c->listen, sizeof(c->listen));
+	case G_ALERTMANAGER:
+		if (c->nalertmanagers == MB_MAX_ALERTMANAGERS)
+			return -ERANGE;
+		if (mb_config_parse_url(v, c->alertmanagers[c->nalertmanagers], MB_PATH_LEN))
+			return -EINVAL;
+		c->nalertmanagers++;
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -319,7 +333,8 @@ static int parse_kv(struct parser *p, char *s)
 		return fail(p, key, "unknown key (expected one of %s)", list);
 	}
 	idx = (int)(k - tab);
-	if (p->seen[idx])
+	/* alertmanager_url repeats: one line per Alertmanager of an HA pair. */
+	if (p->seen[idx] && (p->cur || idx != G_ALERTMANAGER))
 		return fail(p, key, "duplicate key (first set on line %d)", p->seen[idx]);
 	p->seen[idx] = p->line;
 	if (p->cur ? set_daemon(p->cur, idx, val) : set_global(p->c, idx, val)) {

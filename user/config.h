@@ -10,6 +10,8 @@
 #define MB_MAX_DAEMONS 8
 #define MB_MAX_COMMS 4
 #define MB_NAME_LEN 32
+#define MB_MAX_ALERTMANAGERS 4 /* alertmanager_url lines: an HA pair or two */
+#define MB_LISTEN_LEN 64
 
 /* How failed execs are found (bpf/exec.bpf.c explains the trade). */
 enum mb_exec_probe {
@@ -53,6 +55,9 @@ struct mb_config {
 	uint32_t near_miss_pct; /* warn above this share of the exec limit */
 	uint32_t top_n; /* label values kept per metric before `other` */
 	int exec_probe; /* enum mb_exec_probe */
+	char listen[MB_LISTEN_LEN]; /* "" off; "127.0.0.1:9638": /metrics over HTTP */
+	int nalertmanagers; /* alertmanager_url: alerts pushed to each */
+	char alertmanagers[MB_MAX_ALERTMANAGERS][MB_PATH_LEN];
 	int ndaemons;
 	struct mb_daemon_cfg daemons[MB_MAX_DAEMONS];
 };

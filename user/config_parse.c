@@ -9,8 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include "config.h"
 #include "config_parse.h"
+#include "httpd.h"
+#include "push_msg.h"
 
 /*
  * Why window 5000 ms: on SIGHUP Dovecot's master re-runs the config parser
@@ -321,4 +324,30 @@ int mb_config_parse_exec_probe(const char *v, int *out)
 		}
 	}
 	return -EINVAL;
+}
+
+int mb_config_parse_listen(const char *s, char *dst, size_t dstlen)
+{
+	struct sockaddr_storage sa;
+	unsigned int salen;
+
+	if (!*s) {
+		dst[0] = '\0';
+		return 0;
+	}
+	if (strlen(s) >= dstlen || mb_httpd_parse_addr(s, &sa, &salen))
+		return -EINVAL;
+	strcpy(dst, s);
+	return 0;
+}
+
+int mb_config_parse_url(const char *s, char *dst, size_t dstlen)
+{
+	char host[256], port[8], prefix[MB_PATH_LEN];
+
+	if (strlen(s) >= dstlen ||
+	    mb_push_parse_url(s, host, sizeof(host), port, sizeof(port), prefix, sizeof(prefix)))
+		return -EINVAL;
+	strcpy(dst, s);
+	return 0;
 }

@@ -62,4 +62,13 @@ int mb_config_parse_path(const char *s, const char *suffix, char *dst, size_t ds
  */
 int mb_config_parse_comms(const char *s, char comms[][MB_COMM_LEN], int *ncomms);
 
+/*
+ * A listen address: "" (off), "127.0.0.1:9638" or "[::1]:9638". Numeric
+ * only, so binding never waits for DNS.
+ */
+int mb_config_parse_listen(const char *s, char *dst, size_t dstlen);
+
+/* An Alertmanager URL: http://HOST[:PORT][/PREFIX] (push_msg.h), copied. */
+int mb_config_parse_url(const char *s, char *dst, size_t dstlen);
+
 #endif

@@ -42,6 +42,8 @@ static void on_alert(void *ctx, const struct mb_alert *a)
 	if (!strncmp(a->kind, "fs_", 3))
 		d->state_dirty = 1;
 	d->alert_pending = 1;
+	if (d->push.n)
+		mb_push_feed(&d->push.set, a, mb_wall_ms());
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -122,6 +124,7 @@ static void write_textfile(struct mb_daemon *d, uint64_t now)
 	int err;
 
 	mb_daemon_collect(d, now);
+	d->m.push_errors = d->push.errors;
 	clock_gettime(CLOCK_REALTIME, &wall);
 	err = mb_metrics_render(&d->m, &d->prom, wall.tv_sec + wall.tv_nsec / 1e9);
 	if (!err)
@@ -129,13 +132,19 @@ static void write_textfile(struct mb_daemon *d, uint64_t now)
 	if (err) {
 		/* Keep monitoring; the last good file stays; say it once per outage. */
 		d->m.textfile_errors++;
-		if (!d->write_failing)
+		if (!d->write_failing) {
 			warn("cannot write %s: %s (will retry)", d->cfg.textfile, strerror(-err));
+			mb_daemon_textfile_alert(d, err, now);
+		}
 		d->write_failing = 1;
+		/* /metrics has the failure counted at once, not one interval later. */
+		mb_metrics_render(&d->m, &d->prom, wall.tv_sec + wall.tv_nsec / 1e9);
 	} else if (d->write_failing) {
 		note("writing %s works again", d->cfg.textfile);
+		mb_daemon_textfile_alert(d, 0, now);
 		d->write_failing = 0;
 	}
+	mb_daemon_publish(d);
 	if (d->state_dirty)
 		save_state(d);
 	d->alert_pending = 0;
@@ -233,6 +242,9 @@ int mb_daemon_start(struct mb_daemon *d)
 	}
 	mb_mounts_read(&d->mounts, "/proc/self/mountinfo");
 	load_state(d);
+	err = mb_daemon_start_net(d);
+	if (err)
+		return err;
 	err = mb_probes_start(&d->probes, &po);
 	if (err) {
 		warn("cannot load the BPF probes: %s", strerror(-err));
@@ -252,7 +264,10 @@ int mb_daemon_step(struct mb_daemon *d)
 
 	timeout = d->busy ? DRAIN_POLL_MS : IDLE_POLL_MS;
 	d->busy = 0;
-	err = mb_probes_poll(&d->probes, timeout);
+	if (d->httpd.open || d->push.n)
+		err = mb_daemon_poll_net(d, now, timeout);
+	else
+		err = mb_probes_poll(&d->probes, timeout);
 	if (err < 0)
 		return err;
 	now = boot_ns();
@@ -269,6 +284,7 @@ int mb_daemon_step(struct mb_daemon *d)
 void mb_daemon_reconfigure(struct mb_daemon *d, const struct mb_config *next)
 {
 	struct mb_daemon_metrics carried[MB_MAX_DAEMONS] = {};
+	char listen[MB_LISTEN_LEN];
 	int err;
 
 	/* Collision metrics follow the daemon's name across a reload. */
@@ -280,8 +296,16 @@ void mb_daemon_reconfigure(struct mb_daemon *d, const struct mb_config *next)
 		warn("exec_probe %s takes effect at the next start; %s stays in use",
 		     mb_exec_probe_name(next->exec_probe),
 		     mb_exec_probe_name(d->probes.exec_probe));
+	if (strcmp(next->listen, d->cfg.listen))
+		warn("listen %s takes effect at the next start; %s stays in use",
+		     next->listen[0] ? next->listen : "(off)",
+		     d->cfg.listen[0] ? d->cfg.listen : "(off)");
 	free_detectors(d);
+	snprintf(listen, sizeof(listen), "%s", d->cfg.listen);
 	d->cfg = *next;
+	snprintf(d->cfg.listen, sizeof(d->cfg.listen), "%s", listen);
+	if (mb_push_configure(&d->push, &d->cfg))
+		warn("alertmanager_url: cannot use the new URLs");
 	d->m.ndaemons = next->ndaemons;
 	for (int i = 0; i < MB_MAX_DAEMONS; i++) {
 		d->collision_base[i] = carried[i].collisions;
@@ -317,4 +341,6 @@ void mb_daemon_stop(struct mb_daemon *d)
 	mb_delta_free(&d->fs_d);
 	mb_delta_free(&d->exit_d);
 	mb_alertlog_close(&d->log);
+	mb_httpd_close(&d->httpd);
+	mb_push_free(&d->push);
 }

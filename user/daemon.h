@@ -13,8 +13,10 @@
 #include "detect_master.h"
 #include "detect_reload.h"
 #include "detect_startup.h"
+#include "httpd.h"
 #include "metrics.h"
 #include "probes.h"
+#include "push.h"
 
 #define MB_DEFAULT_CONFIG "/etc/mailbpf/mailbpf.conf"
 
@@ -44,6 +46,8 @@ struct mb_daemon {
 	char state_file[MB_PATH_LEN + 16];
 	uint64_t next_write_ns, last_write_ns;
 	int alert_pending, state_dirty, busy, write_failing;
+	struct mb_httpd httpd; /* --listen; httpd.lfd < 0 when off */
+	struct mb_push push; /* --alertmanager; push.n == 0 when off */
 };
 
 int mb_daemon_start(struct mb_daemon *d);
@@ -61,5 +65,14 @@ void mb_daemon_scan(struct mb_daemon *d, uint64_t now);
 int mb_daemon_step(struct mb_daemon *d);
 void mb_daemon_reconfigure(struct mb_daemon *d, const struct mb_config *next);
 void mb_daemon_stop(struct mb_daemon *d);
+
+/* daemon_net.c: --listen and --alertmanager. */
+int64_t mb_wall_ms(void); /* CLOCK_REALTIME in ms: Alertmanager's clock */
+int mb_daemon_start_net(struct mb_daemon *d); /* before any probe; 0 or -errno */
+/* One poll() of the ring buffer and the sockets; then each progresses. */
+int mb_daemon_poll_net(struct mb_daemon *d, uint64_t now, int timeout_ms);
+void mb_daemon_publish(struct mb_daemon *d); /* the rendered text to /metrics */
+/* err < 0: the textfile cannot be written (pushed critical); 0: works again. */
+void mb_daemon_textfile_alert(struct mb_daemon *d, int err, uint64_t now);
 
 #endif

@@ -286,6 +286,9 @@ int mb_metrics_render(const struct mb_metrics *m, struct mb_prom *p, double now_
 		       "Failed attempts to write this file (the last good one stays).");
 	mb_prom_sample(p, "mailbpf_textfile_write_errors_total", labels,
 		       (double)m->textfile_errors);
+	mb_prom_family(p, "mailbpf_alert_push_errors_total", "counter",
+		       "Failed pushes to an Alertmanager (--alertmanager); each is retried.");
+	mb_prom_sample(p, "mailbpf_alert_push_errors_total", labels, (double)m->push_errors);
 	mb_prom_family(p, "mailbpf_last_update_timestamp_seconds", "gauge",
 		       "Unix time this file was written; stale means mailbpf is not running.");
 	mb_prom_sample(p, "mailbpf_last_update_timestamp_seconds", labels, now_unix);

@@ -65,6 +65,7 @@ struct mb_metrics {
 	int attached[MB_PROBE_MAX];
 	int exec_probe; /* enum mb_exec_probe in use; -1: the exec family is not loaded */
 	uint64_t textfile_errors;
+	uint64_t push_errors; /* failed Alertmanager pushes (push.c) */
 };
 
 int mb_metrics_init(struct mb_metrics *m, const struct mb_config *cfg);

@@ -39,7 +39,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: mailbpf run [--config FILE] [--textfile PATH] [--interval SEC]\n"
 		"                   [--alert-log PATH|-] [--state-dir DIR] [--syslog]\n"
-		"                   [--user NAME] [-v]\n"
+		"                   [--user NAME] [--listen ADDR:PORT] [--alertmanager URL]... [-v]\n"
 		"Run the detectors; write a node_exporter textfile and an alert log.\n"
 		"  -c, --config FILE     INI config (default " MB_DEFAULT_CONFIG " if present)\n"
 		"  -t, --textfile PATH   default /var/lib/prometheus/node-exporter/mailbpf.prom\n"
@@ -50,6 +50,8 @@ static void usage(FILE *out)
 		"  -u, --user NAME       run as NAME once attached\n"
 		"      --ringbuf-kb N    ring buffer (all probes), default 512\n"
 		"      --exec-probe MODE mm (default) or syscall: how failed execs are found\n"
+		"  -l, --listen ADDR:PORT  serve /metrics from memory, e.g. 127.0.0.1:9638\n"
+		"  -A, --alertmanager URL  push alerts to http://HOST:PORT (repeat for HA)\n"
 		"  -v, --verbose         libbpf debug output\n"
 		"signals: HUP re-reads the config, USR1 reopens the alert log, TERM stops.\n");
 }
@@ -61,6 +63,9 @@ struct overrides {
 	int syslog;
 	int exec_probe; /* enum mb_exec_probe + 1, 0: from the config */
 	uint32_t ringbuf_kb; /* tiny values test overflow accounting */
+	const char *listen;
+	const char *alertmanagers[MB_MAX_ALERTMANAGERS]; /* replace the config's list */
+	int nalertmanagers;
 };
 
 static void apply_overrides(struct mb_config *c, const struct overrides *o)
@@ -77,6 +82,14 @@ static void apply_overrides(struct mb_config *c, const struct overrides *o)
 		c->syslog = 1;
 	if (o->exec_probe)
 		c->exec_probe = o->exec_probe - 1;
+	if (o->listen)
+		snprintf(c->listen, sizeof(c->listen), "%s", o->listen);
+	if (o->nalertmanagers) {
+		c->nalertmanagers = o->nalertmanagers;
+		for (int i = 0; i < o->nalertmanagers; i++)
+			snprintf(c->alertmanagers[i], sizeof(c->alertmanagers[i]), "%s",
+				 o->alertmanagers[i]);
+	}
 }
 
 static int load_config(struct mb_config *c, const char *path, int explicit_path,
@@ -110,14 +123,17 @@ static int parse_args(int argc, char **argv, struct overrides *o, const char **c
 		{ "user", required_argument, NULL, 'u' },
 		{ "ringbuf-kb", required_argument, NULL, 'R' },
 		{ "exec-probe", required_argument, NULL, 'E' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "alertmanager", required_argument, NULL, 'A' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
+	char buf[MB_PATH_LEN];
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:t:i:a:s:u:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:t:i:a:s:u:l:A:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			*config = optarg;
@@ -160,6 +176,29 @@ static int parse_args(int argc, char **argv, struct overrides *o, const char **c
 			}
 			o->exec_probe++;
 			break;
+		case 'l':
+			if (mb_config_parse_listen(optarg, buf, sizeof(buf))) {
+				warn("run: --listen '%s': expected IPv4:PORT or [IPv6]:PORT, like "
+				     "127.0.0.1:9638",
+				     optarg);
+				return -EINVAL;
+			}
+			o->listen = optarg;
+			break;
+		case 'A':
+			if (o->nalertmanagers == MB_MAX_ALERTMANAGERS) {
+				warn("run: --alertmanager '%s': at most %d", optarg,
+				     MB_MAX_ALERTMANAGERS);
+				return -EINVAL;
+			}
+			if (mb_config_parse_url(optarg, buf, sizeof(buf))) {
+				warn("run: --alertmanager '%s': expected http://HOST[:PORT][/PREFIX] "
+				     "(http only, no TLS)",
+				     optarg);
+				return -EINVAL;
+			}
+			o->alertmanagers[o->nalertmanagers++] = optarg;
+			break;
 		case 'v':
 			mb_libbpf_verbose(1);
 			break;
@@ -178,11 +217,27 @@ static int parse_args(int argc, char **argv, struct overrides *o, const char **c
 }
 
 /* The textfile directory must take a new file before anything is attached. */
-static int check_textfile_dir(const char *textfile)
+/*
+ * With listen or alertmanager_url the alerts do not depend on the disk: a
+ * restart while the textfile's filesystem is dead (Restart=on-failure,
+ * a reboot into a broken spool) must still start and report it.
+ */
+static int net_outputs(const struct mb_config *c)
+{
+	return c->listen[0] || c->nalertmanagers;
+}
+
+static int check_textfile_dir(const struct mb_config *c)
 {
 	char dir[MB_PATH_LEN];
-	int err = mb_textfile_probe(textfile, dir, sizeof(dir));
+	int err = mb_textfile_probe(c->textfile, dir, sizeof(dir));
 
+	if (err && net_outputs(c)) {
+		warn("textfile directory %s is not writable: %s; starting anyway, %s", dir,
+		     strerror(-err),
+		     c->listen[0] ? "/metrics is served from memory" : "alerts are pushed");
+		return 0;
+	}
 	if (err)
 		warn("textfile directory %s is not writable: %s%s", dir, strerror(-err),
 		     err == -ENOENT ?
@@ -221,12 +276,14 @@ int cmd_run(int argc, char **argv)
 		ret = MB_EXIT_USAGE;
 		goto cleanup;
 	}
-	if (mb_privs_check() || check_textfile_dir(d->cfg.textfile) ||
-	    make_state_dir(d->cfg.state_dir))
+	if (mb_privs_check() || check_textfile_dir(&d->cfg) || make_state_dir(d->cfg.state_dir))
 		goto cleanup;
 	if (mb_alertlog_open(&d->log, d->cfg.alert_log, d->cfg.syslog)) {
 		warn("cannot open the alert log: %s", d->log.errmsg);
-		goto cleanup;
+		/* The same dead filesystem: alerts to stdout (the journal) then. */
+		if (!net_outputs(&d->cfg) || mb_alertlog_open(&d->log, "-", d->cfg.syslog))
+			goto cleanup;
+		warn("alerts go to standard output instead");
 	}
 	d->ringbuf_bytes = o.ringbuf_kb ? o.ringbuf_kb * 1024 : 512 * 1024;
 	err = mb_daemon_start(d);
@@ -250,6 +307,10 @@ int cmd_run(int argc, char **argv)
 		     mb_probes_exec_desc(&d->probes, desc, sizeof(desc)),
 		     (unsigned long long)d->probes.attach_ns / 1000000);
 	}
+	if (d->cfg.listen[0])
+		note("serving /metrics on http://%s/metrics", d->cfg.listen);
+	for (int i = 0; i < d->push.n; i++)
+		note("pushing alerts to %s", d->push.t[i].url);
 
 	while (!got_term) {
 		err = mb_daemon_step(d);

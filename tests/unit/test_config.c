@@ -191,7 +191,7 @@ static const struct bad_case bad_cases[] = {
 	{ "[daemon a/b]\n", "1: [daemon a/b]: ", "bad daemon name" },
 	{ "\n[global]\nfoo = 1\n", "3: foo: ",
 	  "unknown key (expected one of textfile, interval, alert_log, state_dir, syslog, "
-	  "near_miss_percent, top_n, exec_probe)" },
+	  "near_miss_percent, top_n, exec_probe, listen, alertmanager_url)" },
 	{ "[global]\nexec_probe = kprobe\n", "2: exec_probe: ", "auto, fexit, mm or syscall" },
 	{ "[daemon dovecot]\ntextfile = /a.prom\n", "2: textfile: ", "unknown key" },
 	{ "interval = 5\n", "1: interval: ", "key outside a section" },

@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The alert set behind the Alertmanager push and its JSON. Alert names are
+ * those of the shipped Prometheus rules (deploy/prometheus/mailbpf.rules.yml)
+ * where one corresponds, so routes and silences written for the rules
+ * catch the pushed alerts too.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "escape.h"
+#include "push_msg.h"
+
+static const struct {
+	const char *kind, *alertname;
+	int state; /* ends when its detector says so, not after MB_PUSH_EVENT_MS */
+} kinds[] = {
+	{ "reload_collision", "MailbpfReloadCollision", 0 },
+	{ "reload_storm", "MailbpfReloadStorm", 0 },
+	{ "reload_exec_chain", "MailbpfReloadExecChain", 1 },
+	{ "exec_e2big", "MailbpfExecE2BIG", 0 },
+	{ "exec_failure", "MailbpfExecFailure", 0 },
+	{ "exec_near_miss", "MailbpfExecArgLimitNearlyExhausted", 0 },
+	{ "fs_io_error", "MailbpfFilesystemIOErrors", 0 },
+	{ "fs_corruption", "MailbpfFilesystemCorruption", 0 },
+	{ "fs_shutdown", "MailbpfFilesystemShutdown", 1 },
+	{ "block_io_error", "MailbpfBlockIOErrors", 0 },
+	{ "fs_error", "MailbpfFilesystemErrors", 0 },
+	/* An admin's read-only remount is MailbpfFilesystemRemountedReadOnly (below). */
+	{ "fs_readonly", "MailbpfFilesystemReadOnly", 1 },
+	{ "fs_recorded_errors", "MailbpfFilesystemRecordedErrors", 0 },
+	{ "service_startup_failing", "MailbpfServiceStartupFailing", 1 },
+	{ "daemon_exited", "MailbpfDaemonDown", 1 },
+	/* Raised by the daemon itself when the textfile cannot be written. */
+	{ "textfile_write", "MailbpfTextfileFilesystemFailing", 1 },
+};
+
+static int kind_index(const char *kind)
+{
+	for (size_t i = 0; kind && i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(kinds[i].kind, kind))
+			return (int)i;
+	return -1;
+}
+
+const char *mb_push_alertname(const char *kind)
+{
+	int i = kind_index(kind);
+
+	return i < 0 ? NULL : kinds[i].alertname;
+}
+
+void mb_push_set_init(struct mb_push_set *s, const char *instance)
+{
+	memset(s, 0, sizeof(*s));
+	snprintf(s->instance, sizeof(s->instance), "%s", instance ? instance : "");
+}
+
+static const char *field(const struct mb_alert *a, const char *key)
+{
+	for (int i = 0; i < a->nfields; i++)
+		if (!strcmp(a->fields[i].key, key) && a->fields[i].type == MB_F_STR)
+			return a->fields[i].s;
+	return "";
+}
+
+/* "key=value, ..." of the alert's details: what the alert log has. */
+static void describe(const struct mb_alert *a, char *buf, size_t len)
+{
+	size_t n = (size_t)snprintf(buf, len, "%s.", a->summary);
+
+	for (int i = 0; i < a->nfields && n < len; i++) {
+		const struct mb_field *f = &a->fields[i];
+
+		if (f->type == MB_F_INT)
+			n += (size_t)snprintf(buf + n, len - n, " %s=%lld", f->key,
+					      (long long)f->i);
+		else if (f->s[0])
+			n += (size_t)snprintf(buf + n, len - n, " %s=%s", f->key, f->s);
+	}
+}
+
+static struct mb_push_alert *find(struct mb_push_set *s, const char *name, const struct mb_alert *a,
+				  int open_only)
+{
+	for (int i = 0; i < s->n; i++) {
+		struct mb_push_alert *e = &s->a[i];
+
+		if ((!open_only || !e->ends_ms) && !strcmp(e->alertname, name) &&
+		    !strcmp(e->daemon, field(a, "daemon")) &&
+		    !strcmp(e->device, field(a, "device")) &&
+		    !strcmp(e->mountpoint, field(a, "mountpoint")) &&
+		    !strcmp(e->service, field(a, "service")))
+			return e;
+	}
+	return NULL;
+}
+
+static void remove_at(struct mb_push_set *s, int i)
+{
+	memmove(&s->a[i], &s->a[i + 1], (size_t)(s->n - i - 1) * sizeof(s->a[0]));
+	s->n--;
+}
+
+/* Room for one more: the oldest ended entry goes first, then the oldest. */
+static struct mb_push_alert *slot(struct mb_push_set *s)
+{
+	int victim = 0;
+
+	if (s->n < MB_PUSH_MAX)
+		return &s->a[s->n++];
+	for (int i = 0; i < s->n; i++)
+		if (s->a[i].ends_ms) {
+			victim = i;
+			break;
+		}
+	remove_at(s, victim);
+	s->evicted++;
+	return &s->a[s->n++];
+}
+
+int mb_push_feed(struct mb_push_set *s, const struct mb_alert *a, int64_t now_ms)
+{
+	int k = kind_index(a->kind);
+	const char *name;
+	struct mb_push_alert *e;
+
+	if (k < 0)
+		return 0;
+	name = kinds[k].alertname;
+	/* The rules tell a read-only remount by an admin from one after errors. */
+	if (!strcmp(a->kind, "fs_readonly") && !strcmp(field(a, "cause"), "admin"))
+		name = "MailbpfFilesystemRemountedReadOnly";
+	e = find(s, name, a, 1);
+	if (a->severity == MB_SEV_INFO) {
+		if (!e || !kinds[k].state)
+			return 0;
+		e->ends_ms = now_ms > e->starts_ms ? now_ms : e->starts_ms + 1;
+		e->acked = 0;
+		e->seq = ++s->seq;
+		return 1;
+	}
+	if (!e) {
+		e = find(s, name, a, 0);
+		if (e) /* ended, not yet everywhere: a new start replaces it */
+			remove_at(s, (int)(e - s->a));
+		e = slot(s);
+		memset(e, 0, sizeof(*e));
+		snprintf(e->alertname, sizeof(e->alertname), "%s", name);
+		snprintf(e->daemon, sizeof(e->daemon), "%s", field(a, "daemon"));
+		snprintf(e->device, sizeof(e->device), "%s", field(a, "device"));
+		snprintf(e->mountpoint, sizeof(e->mountpoint), "%s", field(a, "mountpoint"));
+		snprintf(e->service, sizeof(e->service), "%s", field(a, "service"));
+		e->starts_ms = now_ms;
+	}
+	e->severity = mb_severity_name(a->severity);
+	snprintf(e->summary, sizeof(e->summary), "%s", a->summary);
+	describe(a, e->description, sizeof(e->description));
+	e->expires_ms = kinds[k].state ? 0 : now_ms + MB_PUSH_EVENT_MS;
+	e->seq = ++s->seq;
+	return 1;
+}
+
+int mb_push_tick(struct mb_push_set *s, int64_t now_ms)
+{
+	int changed = 0;
+
+	for (int i = 0; i < s->n; i++) {
+		struct mb_push_alert *e = &s->a[i];
+
+		if (e->ends_ms || !e->expires_ms || now_ms < e->expires_ms)
+			continue;
+		e->ends_ms = e->expires_ms;
+		e->acked = 0;
+		e->seq = ++s->seq;
+		changed = 1;
+	}
+	return changed;
+}
+
+void mb_push_acked(struct mb_push_set *s, int bit, int ntargets, uint64_t seq)
+{
+	uint32_t all = ntargets >= 32 ? ~0u : (1u << ntargets) - 1;
+
+	for (int i = 0; i < s->n; i++) {
+		struct mb_push_alert *e = &s->a[i];
+
+		if (!e->ends_ms || e->seq > seq)
+			continue;
+		e->acked |= 1u << bit;
+		if ((e->acked & all) == all)
+			remove_at(s, i--);
+	}
+}
+
+static int grow(char **buf, size_t *cap, size_t need)
+{
+	size_t c = *cap ? *cap : 4096;
+	char *nb;
+
+	while (c < need)
+		c *= 2;
+	if (c == *cap)
+		return 0;
+	nb = realloc(*buf, c);
+	if (!nb)
+		return -ENOMEM;
+	*buf = nb;
+	*cap = c;
+	return 0;
+}
+
+/* Append "s" as a JSON string (quoted, escaped). */
+static int put_str(char **buf, size_t *cap, size_t *len, const char *str)
+{
+	size_t n = mb_json_escape(NULL, 0, str);
+
+	if (grow(buf, cap, *len + n + 3))
+		return -ENOMEM;
+	(*buf)[(*len)++] = '"';
+	mb_json_escape(*buf + *len, n + 1, str);
+	*len += n;
+	(*buf)[(*len)++] = '"';
+	(*buf)[*len] = '\0';
+	return 0;
+}
+
+static int put_raw(char **buf, size_t *cap, size_t *len, const char *raw)
+{
+	size_t n = strlen(raw);
+
+	if (grow(buf, cap, *len + n + 1))
+		return -ENOMEM;
+	memcpy(*buf + *len, raw, n + 1);
+	*len += n;
+	return 0;
+}
+
+static void rfc3339(int64_t ms, char *buf, size_t len)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+}
+
+static int put_label(char **buf, size_t *cap, size_t *len, const char *k, const char *v, int first)
+{
+	int err = put_raw(buf, cap, len, first ? "" : ",");
+
+	err = err ?: put_str(buf, cap, len, k);
+	err = err ?: put_raw(buf, cap, len, ":");
+	return err ?: put_str(buf, cap, len, v);
+}
+
+long mb_push_body(const struct mb_push_set *s, char **buf, size_t *cap)
+{
+	size_t len = 0;
+	char ts[80]; /* room for any int year: -Wformat-truncation */
+	int err = put_raw(buf, cap, &len, "[");
+
+	for (int i = 0; i < s->n && !err; i++) {
+		const struct mb_push_alert *e = &s->a[i];
+
+		err = put_raw(buf, cap, &len, i ? ",{\"labels\":{" : "{\"labels\":{");
+		err = err ?: put_label(buf, cap, &len, "alertname", e->alertname, 1);
+		err = err ?: put_label(buf, cap, &len, "severity", e->severity, 0);
+		err = err ?: put_label(buf, cap, &len, "instance", s->instance, 0);
+		if (e->daemon[0])
+			err = err ?: put_label(buf, cap, &len, "daemon", e->daemon, 0);
+		if (e->device[0])
+			err = err ?: put_label(buf, cap, &len, "device", e->device, 0);
+		if (e->service[0])
+			err = err ?: put_label(buf, cap, &len, "service", e->service, 0);
+		err = err ?: put_raw(buf, cap, &len, "},\"annotations\":{");
+		err = err ?: put_label(buf, cap, &len, "summary", e->summary, 1);
+		err = err ?: put_label(buf, cap, &len, "description", e->description, 0);
+		rfc3339(e->starts_ms, ts, sizeof(ts));
+		err = err ?: put_raw(buf, cap, &len, "},");
+		err = err ?: put_label(buf, cap, &len, "startsAt", ts, 1);
+		if (e->ends_ms) {
+			rfc3339(e->ends_ms, ts, sizeof(ts));
+			err = err ?: put_label(buf, cap, &len, "endsAt", ts, 0);
+		}
+		err = err ?: put_raw(buf, cap, &len, "}");
+	}
+	err = err ?: put_raw(buf, cap, &len, "]");
+	return err ? err : (long)len;
+}
+
+int mb_push_parse_url(const char *url, char *host, size_t hostlen, char *port, size_t portlen,
+		      char *prefix, size_t prefixlen)
+{
+	const char *h, *hend, *p, *slash;
+	size_t hl, pl;
+
+	if (!url || strncmp(url, "http://", 7))
+		return -EINVAL;
+	h = url + 7;
+	slash = strchr(h, '/');
+	if (!slash)
+		slash = h + strlen(h);
+	if (memchr(h, '@', (size_t)(slash - h)) || strpbrk(url, "?# \t\r\n"))
+		return -EINVAL; /* no credentials in a URL; no query or fragment */
+	if (*h == '[') {
+		hend = memchr(h, ']', (size_t)(slash - h));
+		if (!hend)
+			return -EINVAL;
+		p = hend + 1;
+		h++;
+	} else {
+		hend = memchr(h, ':', (size_t)(slash - h));
+		if (!hend)
+			hend = slash;
+		p = hend;
+	}
+	hl = (size_t)(hend - h);
+	if (!hl || hl >= hostlen)
+		return -EINVAL;
+	for (const char *c = h; c < hend; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || *c == '-' || *c == '.' || *c == ':'))
+			return -EINVAL;
+	if (p < slash && *p != ':')
+		return -EINVAL;
+	pl = p < slash ? (size_t)(slash - p - 1) : 0;
+	if (p < slash) {
+		long v = 0;
+
+		if (!pl || pl > 5)
+			return -EINVAL;
+		for (const char *c = p + 1; c < slash; c++) {
+			if (*c < '0' || *c > '9')
+				return -EINVAL;
+			v = v * 10 + (*c - '0');
+		}
+		if (v < 1 || v > 65535 || pl >= portlen)
+			return -EINVAL;
+	}
+	if (strlen(slash) >= prefixlen || portlen < 3)
+		return -EINVAL;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	if (pl) {
+		memcpy(port, p + 1, pl);
+		port[pl] = '\0';
+	} else {
+		snprintf(port, portlen, "80");
+	}
+	/* "/" and "" are the root; a trailing slash must not double. */
+	snprintf(prefix, prefixlen, "%s", slash);
+	pl = strlen(prefix);
+	while (pl && prefix[pl - 1] == '/')
+		prefix[--pl] = '\0';
+	return 0;
+}
