@@ -279,6 +279,60 @@ check "node_exporter serves mailbpf_build_info" grep -q '^mailbpf_build_info' "$
 check "node_exporter serves the sticky shutdown of $SLOOP" grep -qF \
 	"mailbpf_fs_shutdown{device=\"$SLOOP\",fstype=\"xfs\",mountpoint=\"$SDIR\"} 1" "$OUT/node_exporter.txt"
 
+# --- exec probe tiers and forensics on this kernel (issue 11): the tier
+# chosen by probing, every errno with fexit, exact sizes for both E2BIG
+# limits, environment variables by name, the near miss on one string.
+check "the start line names the fexit tier (trampolines attach here)" \
+	eval 'journal | grep -q "exec probe fexit"'
+mailbpf trace --json -d 180 >"$OUT/tiers-trace.json" 2>"$OUT/tiers-trace.err" &
+TP=$!
+wait_for 60 grep -q tracing "$OUT/tiers-trace.err"
+cp /bin/true /tmp/total-true
+cp /bin/true /tmp/doveconf
+targs=()
+a90=$(printf '%090d' 0)
+for ((i = 0; i < 24000; i++)); do targs+=("$a90"); done
+/tmp/total-true "${targs[@]}" 2>/dev/null
+unset targs
+/nonexistent-mailbpf-binary 2>/dev/null
+SSL_CA=$(head -c 219605 /dev/zero | tr '\0' c) /tmp/doveconf 2>/dev/null
+SSL_CA=$(head -c 120000 /dev/zero | tr '\0' c) /tmp/doveconf
+wait_for 30 grep -q '"type":"exec_near"' "$OUT/tiers-trace.json"
+kill -INT $TP 2>/dev/null
+wait $TP
+tj=$OUT/tiers-trace.json
+check "trace: E2BIG over the total limit measured whole (argc 24001, not truncated)" \
+	eval "grep '\"filename\":\"/tmp/total-true\"' '$tj' | grep -q '\"argc\":24001,\"argv_bytes\":2184016.*\"truncated\":0'"
+check "trace: fexit sees ENOENT of a missing binary" \
+	grep -q '"errno":"ENOENT","filename":"/nonexistent-mailbpf-binary"' "$tj"
+check "trace: E2BIG names the environment variable SSL_CA" \
+	eval "grep '\"type\":\"exec_fail\"' '$tj' | grep -q '\"longest\":219613,\"longest_at\":\"envp\[[0-9]*\]\",\"longest_name\":\"SSL_CA\"'"
+check "trace: near miss on one string against MAX_ARG_STRLEN" \
+	eval "grep '\"type\":\"exec_near\"' '$tj' | grep -q '\"longest\":120008.*\"longest_name\":\"SSL_CA\".*\"near\":\"max_arg_strlen\"'"
+a=$(wait_for 20 alert exec_e2big program=doveconf)
+check "alert: exec_e2big forensics name SSL_CA" grep -q '"forensics":"SSL_CA (envp' <<<"$a"
+a=$(wait_for 20 alert exec_near_miss program=doveconf limit_name=max_arg_strlen)
+check "alert: exec_near_miss on one string names SSL_CA ($(field "$a" details percent)%)" \
+	grep -q '"longest_name":"SSL_CA"' <<<"$a"
+check "trace printed no libbpf line" eval '! grep -qiE "libbpf|verifier|load failed" "$OUT/tiers-trace.err"'
+
+# No readable kernel config (/boot/config-* gone, as in containers and
+# minimal images): every probe still loads, windows on the precise clock.
+mkdir -p /root/boot-config
+mv /boot/config-* /root/boot-config/
+mailbpf check >"$OUT/check-noconfig.txt" 2>&1
+check "no kernel config: check says so" grep -q '^WARN  kernel config: unreadable' "$OUT/check-noconfig.txt"
+check "no kernel config: no probe line is FAIL or not attached" \
+	eval '! grep -Eq "^(FAIL|WARN) +probe [a-z_0-9]*: not attached" "$OUT/check-noconfig.txt"'
+mkdir -p /tmp/nc
+timeout -s INT 10 mailbpf run --textfile /tmp/nc/m.prom --state-dir /tmp/nc/st --alert-log /tmp/nc/a.log \
+	>/dev/null 2>"$OUT/run-noconfig.err"
+check "no kernel config: the daemon starts with no libbpf line" \
+	eval 'grep -q "running:" "$OUT/run-noconfig.err" && ! grep -qi libbpf "$OUT/run-noconfig.err"'
+check "no kernel config: every probe attached" \
+	eval 'grep -q "^mailbpf_probe_attached" /tmp/nc/m.prom && ! grep -q "^mailbpf_probe_attached{.*} 0" /tmp/nc/m.prom'
+mv /root/boot-config/* /boot/
+
 # --- it stayed up
 kill "$SAMPLER" 2>/dev/null
 wait "$SAMPLER" 2>/dev/null
