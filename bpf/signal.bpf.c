@@ -12,7 +12,7 @@
  * signals to watched daemons are counted and sent, unless `watch_only` is 0
  * (`mailbpf trace`).
  */
-#include "common.bpf.h"
+#include "watch.bpf.h"
 
 const volatile __u64 sig_mask = MB_DEFAULT_SIGMASK;
 const volatile __u32 watch_only = 1;
@@ -33,26 +33,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } sig_counts SEC(".maps");
-
-/*
- * The daemon a comm belongs to, or NULL. Runs for every reload-class signal
- * on the host, so plain loads only: an unwatched comm usually stops at the
- * first, empty, slot.
- */
-static __always_inline const struct mb_watch *watch_find(const __u64 comm[2])
-{
-	__u32 gen = watch_gen & 1, h = mb_watch_hash(comm[0]);
-
-	for (int i = 0; i < MB_WATCH_PROBES; i++) {
-		const struct mb_watch_slot *s = &watch_table[gen][(h + i) & (MB_WATCH_SLOTS - 1)];
-
-		if (!s->w.idx)
-			return NULL;
-		if (s->comm[0] == comm[0] && s->comm[1] == comm[1])
-			return &s->w;
-	}
-	return NULL;
-}
 
 /* boot-time ns minus mb_coarse_ns(), as of the last record: userspace converts
  * reload_state times with it (a fold always follows a record). */
@@ -76,18 +56,6 @@ static __always_inline void count_reload(__u32 watched, __u32 sig)
 
 	if (v)
 		*v += 1;
-}
-
-/* Only for watched comms: is the target running the configured binary? */
-static __always_inline int exe_matches(const struct mb_watch *w, struct task_struct *task)
-{
-	struct inode *ino;
-
-	if (!w->exe_dev)
-		return 1;
-	ino = BPF_CORE_READ(task, mm, exe_file, f_inode);
-	return ino && BPF_CORE_READ(ino, i_ino) == w->exe_ino &&
-	       BPF_CORE_READ(ino, i_sb, s_dev) == w->exe_dev;
 }
 
 /*
@@ -146,8 +114,9 @@ int BPF_PROG(signal_gen, int sig, struct kernel_siginfo *info, struct task_struc
 		return 0;
 	/* Direct BTF loads, not a helper call: this runs for every HUP on the host. */
 	__builtin_memcpy(comm, task->comm, sizeof(comm));
-	w = watch_find(comm);
-	if (w && exe_matches(w, task))
+	/* Plain loads: an unwatched comm usually stops at the first, empty, slot. */
+	w = mb_watch_lookup(watch_table, watch_gen, comm);
+	if (w && mb_watch_exe_matches(w, task))
 		watched = w->idx;
 	else if (watch_only)
 		return 0;
