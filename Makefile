@@ -11,7 +11,12 @@ DESTDIR ?=
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
-SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+# Every object is built twice: for BPF ISA v3 (alu32, jmp32, atomics with
+# fetch: kernels from 5.12) and v2 (older ones). The skeleton is generated
+# from the v3 object; the v2 one contributes only its ELF bytes, so both
+# must have the same maps, programs and globals (checked: .skel-same).
+SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS)) \
+	$(patsubst bpf/%.bpf.c,$(OUTPUT)/%.v2.skel.h,$(BPF_SRCS)) $(OUTPUT)/.skel-same
 
 # Modules that talk to the kernel or own main(); everything else in user/
 # is pure logic, archived and linked into the unit tests.
@@ -36,7 +41,7 @@ CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -DMAILBPF_VERSION='"$(VERSION)"' \
 LIBBPF_LDLIBS ?= -l:libbpf.a
 LDLIBS := $(LIBBPF_LDLIBS) -lelf -lz -lm
 ASAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf -Wall -Werror
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf -Wall -Werror
 
 ifeq ($(V),1)
 Q =
@@ -70,14 +75,29 @@ $(addprefix $(OUTPUT)/.deps-,$(filter-out build,$(DEPS_SETS))): $(OUTPUT)/.deps-
 $(OUTPUT) $(OUTPUT)/user $(OUTPUT)/asan $(OUTPUT)/tests:
 	$(Q)mkdir -p $@
 
+$(OUTPUT)/%.v2.bpf.o: bpf/%.bpf.c bpf/mailbpf.h $(wildcard bpf/*.bpf.h) vmlinux/vmlinux.h $(OUTPUT)/.deps-build
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -mcpu=v2 -DMB_BPF_ISA=2 -c $< -o $@.tmp
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
+
 $(OUTPUT)/%.bpf.o: bpf/%.bpf.c bpf/mailbpf.h $(wildcard bpf/*.bpf.h) vmlinux/vmlinux.h $(OUTPUT)/.deps-build
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(Q)$(CLANG) $(BPF_CFLAGS) -mcpu=v3 -DMB_BPF_ISA=3 -c $< -o $@.tmp
 	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
+
+$(OUTPUT)/%.v2.skel.h: $(OUTPUT)/%.v2.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_v2_bpf > $@
 
 $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+# The v2 ELF is opened through the v3 skeleton: same layout or no build.
+$(OUTPUT)/.skel-same: tools/skel-same.sh $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS)) \
+		$(patsubst bpf/%.bpf.c,$(OUTPUT)/%.v2.skel.h,$(BPF_SRCS))
+	$(call msg,CHECK,skeleton layouts v2 = v3)
+	$(Q)bash tools/skel-same.sh $(patsubst bpf/%.bpf.c,%,$(BPF_SRCS)) && touch $@
 
 $(OUTPUT)/user/%.o: user/%.c $(wildcard user/*.h) bpf/mailbpf.h $(SKELS) | $(OUTPUT)/user
 	$(call msg,CC,$@)

@@ -14,6 +14,11 @@
 #include <bpf/bpf_tracing.h>
 #include "mailbpf.h"
 
+/* The -mcpu this object is built for (Makefile: every object twice, v3 and v2). */
+#ifndef MB_BPF_ISA
+#define MB_BPF_ISA 3
+#endif
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Userspace sizes it before load (`max_entries` set from the CLI). */
@@ -93,6 +98,41 @@ static __always_inline void mb_submit(void *rec, __u64 size, __u32 probe, __u64 
 		mb_count_drop(probe);
 }
 
+/*
+ * The running task. bpf_get_current_task_btf() (5.11) gives a pointer the
+ * verifier knows; before it, the plain helper gives an address that only
+ * probe reads may follow, which is all the callers do (BPF_CORE_READ).
+ * have_task_btf is set by userspace from a helper probe: the verifier
+ * folds the branch not taken into dead code, unknown helper included.
+ */
+const volatile __u32 have_task_btf = 1;
+
+static __always_inline struct task_struct *mb_current_task(void)
+{
+	if (have_task_btf)
+		return bpf_get_current_task_btf();
+	return (struct task_struct *)bpf_get_current_task();
+}
+
+/*
+ * Take a counter and zero it. An xchg where the object is built for BPF
+ * ISA v3 (loaded where the kernel accepts atomics with fetch, 5.12+); for
+ * the v2 build a read and a subtracting add, the one atomic older kernels
+ * take (BPF_XADD): an increment racing in between stays for the next take.
+ */
+static __always_inline __u32 mb_take(__u32 *v)
+{
+#if MB_BPF_ISA >= 3
+	return __sync_lock_test_and_set(v, 0);
+#else
+	__u32 n = *(volatile __u32 *)v;
+
+	if (n)
+		__sync_fetch_and_add(v, -n);
+	return n;
+#endif
+}
+
 static __always_inline void mb_hdr_fill(struct mb_hdr *h, __u32 type, __u64 now)
 {
 	h->type = type;
@@ -151,7 +191,7 @@ static __always_inline int mb_rate_hit(void *map, const void *key, struct mb_rat
 		return 0;
 	}
 	v->last_emit_ns = now;
-	*suppressed = __sync_lock_test_and_set(&v->suppressed, 0);
+	*suppressed = mb_take(&v->suppressed);
 	return 1;
 }
 

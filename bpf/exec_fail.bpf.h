@@ -289,13 +289,13 @@ static __always_inline int exec_failed(struct task_struct *task, struct pt_regs 
 		return 0;
 	/* x86-64 syscall ABI: execve(di, si, dx), execveat(di, si, dx, r10, r8) */
 	if (is_at) {
-		fname = (const char *)regs->si;
-		vec = (const char *const *)regs->dx;
-		envp = (const char *const *)regs->r10;
+		fname = (const char *)BPF_CORE_READ(regs, si);
+		vec = (const char *const *)BPF_CORE_READ(regs, dx);
+		envp = (const char *const *)BPF_CORE_READ(regs, r10);
 	} else {
-		fname = (const char *)regs->di;
-		vec = (const char *const *)regs->si;
-		envp = (const char *const *)regs->dx;
+		fname = (const char *)BPF_CORE_READ(regs, di);
+		vec = (const char *const *)BPF_CORE_READ(regs, si);
+		envp = (const char *const *)BPF_CORE_READ(regs, dx);
 	}
 	n = bpf_probe_read_user_str(e->filename, sizeof(e->filename), fname);
 	if (n < 0)

@@ -60,13 +60,6 @@ enum mb_probe {
 	MB_PROBE_MAX,
 };
 
-/* Which BPF task_work kfunc this kernel has (userspace finds it in BTF). */
-enum mb_task_work {
-	MB_TASK_WORK_NONE = 0,
-	MB_TASK_WORK_IMPL = 1, /* bpf_task_work_schedule_resume_impl (6.18) */
-	MB_TASK_WORK_PLAIN = 2, /* bpf_task_work_schedule_resume (implicit aux) */
-};
-
 /* signal_generate's result (include/trace/events/signal.h). */
 enum mb_sig_result {
 	MB_SIG_DELIVERED = 0,

@@ -120,7 +120,7 @@ static __always_inline int exit_rate_hit(const struct mb_exit_key *k, __u64 now,
 		return 0;
 	}
 	v->pad++;
-	*suppressed = __sync_lock_test_and_set(&v->suppressed, 0);
+	*suppressed = mb_take(&v->suppressed);
 	return 1;
 }
 

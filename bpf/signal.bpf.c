@@ -133,7 +133,7 @@ int BPF_PROG(signal_gen, int sig, struct kernel_siginfo *info, struct task_struc
 	if (!e)
 		return 0;
 	mb_hdr_fill(&e->hdr, MB_EV_SIGNAL, now);
-	mb_task_fill(&e->sender, bpf_get_current_task_btf());
+	mb_task_fill(&e->sender, mb_current_task());
 	e->sig = sig;
 	e->result = result;
 	e->group = group;

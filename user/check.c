@@ -269,10 +269,12 @@ int cmd_check(int argc, char **argv)
 					    "WARN" :
 					    "OK",
 			     "exec probe: %s", mb_probes_exec_desc(&probes, desc, sizeof(desc)));
+			line(&t, *mb_probes_missing_desc(&probes, desc, sizeof(desc)) ? "WARN" : "OK",
+			     "kernel BPF features: %s", *desc ? desc : "everything mailbpf uses");
 			line(&t, probes.feat.jiffy_ns ? "OK" : "WARN", "kernel config: %s",
 			     probes.feat.jiffy_ns ?
 				     "CONFIG_HZ read" :
-				     "unreadable (no /boot/config-*, /proc/config.gz): windows on the precise clock");
+				     "unreadable (no /boot/config-*, /usr/lib/modules/*/config, /proc/config.gz): windows on the precise clock");
 			line(&t, "OK", "ring buffer: created, attach took %llu ms",
 			     (unsigned long long)probes.attach_ns / 1000000);
 			mb_probes_stop(&probes);

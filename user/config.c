@@ -134,7 +134,7 @@ static const struct keydef global_keys[] = {
 	[G_SYSLOG] = { "syslog", "yes or no" },
 	[G_NEAR_MISS] = { "near_miss_percent", "a percentage 1..100" },
 	[G_TOP_N] = { "top_n", "an integer 1..1000" },
-	[G_EXEC_PROBE] = { "exec_probe", "auto, fexit, mm or syscall" },
+	[G_EXEC_PROBE] = { "exec_probe", "auto, fexit or syscall" },
 	[G_LISTEN] = { "listen", "IPv4:PORT or [IPv6]:PORT, like 127.0.0.1:9638, or nothing" },
 	[G_ALERTMANAGER] = { "alertmanager_url",
 			     "an http:// URL like http://127.0.0.1:9093 (no https), at most 4" },

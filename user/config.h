@@ -17,8 +17,7 @@
 enum mb_exec_probe {
 	MB_EXEC_PROBE_AUTO = 0, /* the best this kernel allows, in the order below */
 	MB_EXEC_PROBE_FEXIT = 1, /* fexit on the exec syscalls: every errno, no other cost */
-	MB_EXEC_PROBE_MM = 2, /* exit_mmap + rseq/task_work: no cost on other syscalls */
-	MB_EXEC_PROBE_SYSCALL = 3, /* syscall exit tracepoints: every errno, all syscalls slower */
+	MB_EXEC_PROBE_SYSCALL = 2, /* syscall exit tracepoints: every errno, all syscalls slower */
 	MB_EXEC_PROBE_MAX,
 };
 

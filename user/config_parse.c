@@ -305,7 +305,6 @@ int mb_config_parse_comms(const char *s, char comms[][MB_COMM_LEN], int *ncomms)
 static const char *const exec_probe_names[MB_EXEC_PROBE_MAX] = {
 	[MB_EXEC_PROBE_AUTO] = "auto",
 	[MB_EXEC_PROBE_FEXIT] = "fexit",
-	[MB_EXEC_PROBE_MM] = "mm",
 	[MB_EXEC_PROBE_SYSCALL] = "syscall",
 };
 
@@ -317,6 +316,14 @@ const char *mb_exec_probe_name(int probe)
 
 int mb_config_parse_exec_probe(const char *v, int *out)
 {
+	/*
+	 * The retired mm tier (bpf/exec.bpf.c says why): a config written for
+	 * an older mailbpf still starts, on the best tier this kernel has.
+	 */
+	if (!strcmp(v, "mm")) {
+		*out = MB_EXEC_PROBE_AUTO;
+		return 0;
+	}
 	for (int i = 0; i < MB_EXEC_PROBE_MAX; i++) {
 		if (!strcmp(v, exec_probe_names[i])) {
 			*out = i;

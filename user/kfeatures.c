@@ -35,21 +35,41 @@ int mb_feature_hidden(const char *name)
 	return 0;
 }
 
-/* CONFIG_HZ from the file libbpf would read for __kconfig, or 0. */
+/*
+ * The kernel config, where the running kernel's packages put it: /boot
+ * (Debian up to 6.x, RHEL, Ubuntu), the modules directory (Debian's 7.x
+ * linux-base package puts it only there) or the kernel itself.
+ */
+static gzFile kconfig_open(void)
+{
+	static const char *const fmts[] = { "/boot/config-%s", "/usr/lib/modules/%s/config",
+					    "/lib/modules/%s/config" };
+	char path[320];
+	struct utsname u;
+	gzFile f;
+
+	if (uname(&u))
+		return NULL;
+	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+		snprintf(path, sizeof(path), fmts[i], u.release);
+		/* gzopen reads plain files too. */
+		f = gzopen(path, "r");
+		if (f)
+			return f;
+	}
+	return gzopen("/proc/config.gz", "r");
+}
+
+/* CONFIG_HZ from the kernel config, or 0. */
 static uint64_t kconfig_hz(void)
 {
-	char path[320], line[256];
-	struct utsname u;
+	char line[256];
 	uint64_t hz = 0;
 	gzFile f;
 
-	if (mb_feature_hidden("kconfig") || uname(&u))
+	if (mb_feature_hidden("kconfig"))
 		return 0;
-	snprintf(path, sizeof(path), "/boot/config-%s", u.release);
-	/* gzopen reads plain files too. */
-	f = gzopen(path, "r");
-	if (!f)
-		f = gzopen("/proc/config.gz", "r");
+	f = kconfig_open();
 	if (!f)
 		return 0;
 	while (gzgets(f, line, sizeof(line))) {
@@ -62,17 +82,39 @@ static uint64_t kconfig_hz(void)
 	return hz;
 }
 
-static int task_work_kind(const struct btf *btf)
+/*
+ * BPF ISA v3 as clang emits it for -mcpu=v3: 32-bit jumps (5.1) and
+ * atomics with fetch (5.12). Older kernels refuse the object at its first
+ * such instruction ("BPF_STX uses reserved fields" on 5.10), so the v2
+ * build is loaded there. A four-instruction socket filter tells.
+ */
+static int isa_v3_works(void)
 {
-	if (!btf || mb_feature_hidden("task_work"))
-		return MB_TASK_WORK_NONE;
-	/* Newest name first: a kernel keeping the old one as a legacy alias
-	 * would otherwise get the call with the argument it no longer takes. */
-	if (btf__find_by_name_kind(btf, "bpf_task_work_schedule_resume", BTF_KIND_FUNC) > 0)
-		return MB_TASK_WORK_PLAIN;
-	if (btf__find_by_name_kind(btf, "bpf_task_work_schedule_resume_impl", BTF_KIND_FUNC) > 0)
-		return MB_TASK_WORK_IMPL;
-	return MB_TASK_WORK_NONE;
+	const struct bpf_insn insns[] = {
+		{ .code = 0xb7, .dst_reg = 1, .imm = 1 }, /* r1 = 1 */
+		{ .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8 }, /* *(u64 *)(r10 - 8) = r1 */
+		/* r1 = atomic_fetch_add((u64 *)(r10 - 8), r1) */
+		{ .code = 0xdb, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0x01 },
+		{ .code = 0x26, .dst_reg = 1, .off = 0, .imm = 0 }, /* if w1 > 0 goto +0 */
+		{ .code = 0xb7, .dst_reg = 0, .imm = 0 }, /* r0 = 0 */
+		{ .code = 0x95 }, /* exit */
+	};
+	int fd;
+
+	if (mb_feature_hidden("isa_v3"))
+		return 0;
+	fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "mb_isa_probe", "Dual BSD/GPL", insns,
+			   sizeof(insns) / sizeof(insns[0]), NULL);
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
+}
+
+static int helper_works(const char *name, enum bpf_func_id id)
+{
+	return !mb_feature_hidden(name) &&
+	       libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, id, NULL) == 1;
 }
 
 /*
@@ -123,9 +165,11 @@ void mb_features_probe(struct mb_features *f)
 	if (!btf || libbpf_get_error(btf))
 		btf = NULL;
 	f->jiffy_ns = hz ? 1000000000ULL / hz : 0;
-	f->bpf_loop = !mb_feature_hidden("bpf_loop") &&
-		      libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_loop, NULL) == 1;
-	f->task_work = task_work_kind(btf);
+	f->isa = isa_v3_works() ? 3 : 2;
+	f->bpf_loop = helper_works("bpf_loop", BPF_FUNC_loop);
+	f->task_btf = helper_works("task_btf", BPF_FUNC_get_current_task_btf);
+	/* It takes a task pointer only the _btf helper gives. */
+	f->task_pt_regs = f->task_btf && helper_works("task_pt_regs", BPF_FUNC_task_pt_regs);
 	f->fexit = fexit_works(btf, f->fexit_why, sizeof(f->fexit_why));
 	btf__free(btf);
 }

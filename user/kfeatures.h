@@ -10,8 +10,10 @@
 
 struct mb_features {
 	uint64_t jiffy_ns; /* 1e9 / CONFIG_HZ; 0 when the kernel config is unreadable */
+	int isa; /* BPF ISA the objects are loaded for: 3 (5.12+) or 2 */
 	int bpf_loop; /* the bpf_loop helper (5.17) */
-	int task_work; /* enum mb_task_work: BPF task_work kfunc in vmlinux BTF */
+	int task_btf; /* bpf_get_current_task_btf (5.11) */
+	int task_pt_regs; /* bpf_task_pt_regs (5.15) */
 	int fexit; /* a fexit program loads and attaches on the exec syscall */
 	char fexit_why[96]; /* why not, for the notice and `check` */
 };
@@ -21,7 +23,7 @@ void mb_features_probe(struct mb_features *f);
 
 /*
  * A feature named in MAILBPF_HIDE_FEATURES (comma-separated: fexit,
- * task_work, bpf_loop, kconfig) is reported missing: how the tests show
+ * isa_v3, bpf_loop, task_btf, task_pt_regs, kconfig) is reported missing: how the tests show
  * each fallback on a kernel that has everything.
  */
 int mb_feature_hidden(const char *name);

@@ -276,7 +276,7 @@ int mb_metrics_render(const struct mb_metrics *m, struct mb_prom *p, double now_
 	labels[0] = "mode";
 	mb_prom_family(
 		p, "mailbpf_exec_probe_info", "gauge",
-		"1 for the exec probe tier in use: fexit, mm or syscall (see mailbpf check for why).");
+		"1 for the exec probe tier in use: fexit or syscall (see mailbpf check for why).");
 	for (int i = MB_EXEC_PROBE_FEXIT; i < MB_EXEC_PROBE_MAX; i++) {
 		labels[1] = mb_exec_probe_name(i);
 		mb_prom_sample(p, "mailbpf_exec_probe_info", labels, m->exec_probe == i);

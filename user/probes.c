@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The BPF side, loaded as three skeletons (exec, signal, fs) so that a
- * family this kernel cannot run is left out whole while the others work
- * (the fs family, in probes_fs.c, leaves out single programs).
- * Each follows open -> rodata and map sizes -> load -> attach; the ring
- * buffers of all three are polled by one ring_buffer manager.
+ * The BPF side, loaded as four skeletons (exec, signal, proc, fs) so that
+ * a family this kernel cannot run is left out whole while the others work
+ * (the exec family falls to its next tier, the fs family, in probes_fs.c,
+ * leaves out single programs). Each object exists for two BPF ISA levels;
+ * the one this kernel takes is opened (MB_SKEL_OPEN). Each follows open ->
+ * rodata and map sizes -> load -> attach; one ring buffer serves them all.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -19,11 +21,15 @@
 /* The skeletons name types of the shared header (struct mb_watch_slot). */
 #include "../bpf/mailbpf.h"
 #include "exec.skel.h"
+#include "exec.v2.skel.h"
 #include "signal.skel.h"
+#include "signal.v2.skel.h"
 #include "fs.skel.h"
 #include "kfeatures.h"
 #include "proc.skel.h"
+#include "proc.v2.skel.h"
 #include "log.h"
+#include "metrics.h" /* mb_probe_name() */
 #include "probes.h"
 #include "watch_table.h"
 
@@ -102,28 +108,30 @@ static void exec_autoload(struct exec_bpf *s, int mode)
 {
 	bpf_program__set_autoload(s->progs.exec_fexit_execve, mode == MB_EXEC_PROBE_FEXIT);
 	bpf_program__set_autoload(s->progs.exec_fexit_execveat, mode == MB_EXEC_PROBE_FEXIT);
-	bpf_program__set_autoload(s->progs.exec_mm_gone, mode == MB_EXEC_PROBE_MM);
-	bpf_program__set_autoload(s->progs.exec_back_rseq, mode == MB_EXEC_PROBE_MM);
 	bpf_program__set_autoload(s->progs.exec_exit_execve, mode == MB_EXEC_PROBE_SYSCALL);
 	bpf_program__set_autoload(s->progs.exec_exit_execveat, mode == MB_EXEC_PROBE_SYSCALL);
-	/* The mm tier's per-task maps (task storage is 5.11+) only where used. */
-	bpf_map__set_autocreate(s->maps.exec_mark, mode == MB_EXEC_PROBE_MM);
-	bpf_map__set_autocreate(s->maps.exec_pending, mode == MB_EXEC_PROBE_MM);
 }
+
+/* The rodata every object has (bpf/common.bpf.h): what this kernel offers. */
+#define SET_COMMON_RODATA(s, p)                                 \
+	do {                                                    \
+		(s)->rodata->jiffy_ns = (p)->feat.jiffy_ns;     \
+		(s)->rodata->have_task_btf = (p)->feat.task_btf; \
+	} while (0)
 
 static int load_exec(struct mb_probes *p, const struct mb_probes_opts *o, int mode, int near)
 {
 	struct exec_bpf *s;
 	int err;
 
-	s = exec_bpf__open();
+	s = MB_SKEL_OPEN(exec, p, NULL);
 	if (!s)
 		return -errno;
+	SET_COMMON_RODATA(s, p);
 	s->rodata->exec_emit_gap_ns = o->exec_emit_gap_ns;
 	s->rodata->near_permille = o->near_permille;
-	s->rodata->jiffy_ns = p->feat.jiffy_ns;
 	s->rodata->have_bpf_loop = p->feat.bpf_loop;
-	s->rodata->task_work_kind = p->feat.task_work;
+	s->rodata->have_task_pt_regs = p->feat.task_pt_regs;
 	exec_autoload(s, mode);
 	bpf_program__set_autoload(s->progs.exec_near, near);
 	if (mode == MB_EXEC_PROBE_SYSCALL) {
@@ -141,7 +149,6 @@ static int load_exec(struct mb_probes *p, const struct mb_probes_opts *o, int mo
 	p->exec_probe = mode;
 	p->ring_fd = bpf_map__fd(s->maps.events);
 	p->attached[MB_PROBE_EXEC] = mode == MB_EXEC_PROBE_FEXIT ? !!s->links.exec_fexit_execve :
-				     mode == MB_EXEC_PROBE_MM	 ? !!s->links.exec_mm_gone :
 								   !!s->links.exec_exit_execve;
 	p->attached[MB_PROBE_EXEC_NEAR] = !!s->links.exec_near;
 	return 0;
@@ -156,14 +163,6 @@ static const char *exec_tier_missing(const struct mb_probes *p, int mode)
 	switch (mode) {
 	case MB_EXEC_PROBE_FEXIT:
 		return p->feat.fexit ? NULL : p->feat.fexit_why;
-	case MB_EXEC_PROBE_MM:
-		if (!tp_exists(p, "mmap", "exit_mmap"))
-			return "no mmap:exit_mmap tracepoint";
-		if (!tp_exists(p, "rseq", "rseq_update"))
-			return "no rseq:rseq_update tracepoint";
-		if (p->feat.task_work == MB_TASK_WORK_NONE)
-			return "no BPF task_work kfunc";
-		return NULL;
 	default:
 		if (!tp_exists(p, "syscalls", "sys_exit_execve"))
 			return "no syscalls:sys_exit_execve tracepoint";
@@ -195,9 +194,9 @@ static int try_exec(struct mb_probes *p, const struct mb_probes_opts *o, int mod
 
 /*
  * Best tier first, each chosen by what this kernel has: fexit (every errno,
- * nothing on other syscalls), mm (nothing on other syscalls, blind to
- * failures before the binary is opened), the syscall tracepoints (every
- * errno, every syscall slower). A forced tier is that tier or nothing.
+ * nothing on other syscalls), the syscall tracepoints (every errno, every
+ * syscall slower). A tier whose programs this kernel refuses falls to the
+ * next; no other family depends on it. A forced tier is that tier or nothing.
  */
 static int start_exec(struct mb_probes *p, const struct mb_probes_opts *o)
 {
@@ -222,7 +221,7 @@ static int start_exec(struct mb_probes *p, const struct mb_probes_opts *o)
 	return err;
 }
 
-/* "mm (fexit: attach refused: ...)": the tier in use and why not a better one. */
+/* "syscall (fexit: attach refused: ...)": the tier in use and why not a better one. */
 const char *mb_probes_exec_desc(const struct mb_probes *p, char *buf, size_t len)
 {
 	int n, open = 0;
@@ -239,6 +238,44 @@ const char *mb_probes_exec_desc(const struct mb_probes *p, char *buf, size_t len
 	}
 	if (open && n >= 0 && (size_t)n < len)
 		snprintf(buf + n, len - n, ")");
+	return buf;
+}
+
+/*
+ * What this kernel does not give, once, by name: families not attached and
+ * the features whose fallbacks run instead. Empty when nothing is missing.
+ */
+const char *mb_probes_missing_desc(const struct mb_probes *p, char *buf, size_t len)
+{
+	static const struct {
+		size_t off;
+		const char *what;
+	} feats[] = {
+		{ offsetof(struct mb_features, isa), "BPF ISA v3 (v2 objects loaded)" },
+		{ offsetof(struct mb_features, bpf_loop),
+		  "bpf_loop (argv/env walk capped at 96 strings)" },
+		{ offsetof(struct mb_features, task_btf),
+		  "bpf_get_current_task_btf (probe reads instead)" },
+		{ offsetof(struct mb_features, task_pt_regs),
+		  "bpf_task_pt_regs (registers found from the task's stack)" },
+	};
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (int i = 0; i < MB_PROBE_MAX; i++)
+		if (!p->attached[i])
+			n += snprintf(buf + n, n < len ? len - n : 0, "%s%s", n ? ", " : "probes not attached: ",
+				      mb_probe_name(i));
+	for (size_t i = 0; i < sizeof(feats) / sizeof(feats[0]); i++) {
+		int v = *(const int *)((const char *)&p->feat + feats[i].off);
+
+		/* isa holds 3 or 2, the others 1 or 0 */
+		if (v == 1 || v == 3)
+			continue;
+		n += snprintf(buf + n, n < len ? len - n : 0, "%s%s",
+			      n ? (strstr(buf, "kernel lacks") ? ", " : "; kernel lacks: ") : "kernel lacks: ",
+			      feats[i].what);
+	}
 	return buf;
 }
 
@@ -354,9 +391,10 @@ static int load_proc(struct mb_probes *p, const struct mb_probes_opts *o, int bt
 	struct proc_bpf *s;
 	int err;
 
-	s = proc_bpf__open();
+	s = MB_SKEL_OPEN(proc, p, NULL);
 	if (!s)
 		return -errno;
+	SET_COMMON_RODATA(s, p);
 	s->rodata->exit_emit_gap_ns = o->exit_emit_gap_ns;
 	bpf_program__set_autoload(btf ? s->progs.proc_exit_raw : s->progs.proc_exit, false);
 	err = use_ring(p, s->maps.events, o);
@@ -400,13 +438,13 @@ static int start_signal(struct mb_probes *p, const struct mb_probes_opts *o)
 	struct signal_bpf *s;
 	int err;
 
-	s = signal_bpf__open();
+	s = MB_SKEL_OPEN(signal, p, NULL);
 	if (!s)
 		return -errno;
+	SET_COMMON_RODATA(s, p);
 	s->rodata->sig_mask = o->sig_mask;
 	s->rodata->watch_only = o->watch_only;
 	s->rodata->sig_emit_gap_ns = o->sig_emit_gap_ns;
-	s->rodata->jiffy_ns = p->feat.jiffy_ns;
 	err = use_ring(p, s->maps.events, o);
 	if (!err)
 		err = signal_bpf__load(s);
@@ -431,7 +469,7 @@ fail:
 int mb_probes_start(struct mb_probes *p, const struct mb_probes_opts *o)
 {
 	uint64_t t0 = mono_ns();
-	int err;
+	int err, any = 0;
 
 	memset(p, 0, sizeof(*p));
 	p->ring_fd = -1;
@@ -452,8 +490,14 @@ int mb_probes_start(struct mb_probes *p, const struct mb_probes_opts *o)
 	err = start_proc(p, o);
 	if (err)
 		warn("exit probe not loaded: %s", strerror(-err));
-	if (!p->exec && !p->sig && !p->fs && !p->proc)
+	/* A daemon that watches nothing must not look healthy. */
+	for (int i = 0; i < MB_PROBE_MAX && !any; i++)
+		any = p->attached[i];
+	if (!any) {
+		warn("no probe attached on this kernel: nothing to watch");
+		mb_probes_stop(p);
 		return err ? err : -ENOENT;
+	}
 
 	p->rb = ring_buffer__new(p->ring_fd, o->on_event, o->ctx, NULL);
 	if (!p->rb) {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* Loading, attaching and reading the BPF side: three skeletons, one poller. */
+/* Loading, attaching and reading the BPF side: four skeletons, one poller. */
 #ifndef MAILBPF_PROBES_H
 #define MAILBPF_PROBES_H
 
@@ -75,8 +75,35 @@ int mb_probes_set_watch(struct mb_probes *p, const struct mb_config *cfg);
 
 int mb_probes_poll(struct mb_probes *p, int timeout_ms);
 
+/* Families not attached and kernel features missing (fallbacks in use); "" if none. */
+const char *mb_probes_missing_desc(const struct mb_probes *p, char *buf, size_t len);
+
 /* The exec tier in use and, in parentheses, why no better one. */
 const char *mb_probes_exec_desc(const struct mb_probes *p, char *buf, size_t len);
+
+/*
+ * Open NAME's skeleton with the object built for the BPF ISA this kernel
+ * takes: the v3 build's skeleton, its ELF bytes swapped for the v2 build's
+ * where the kernel refuses v3 instructions (the Makefile checks that both
+ * builds have the same maps, programs and globals). NULL and errno set on
+ * failure. Needs NAME.skel.h and NAME.v2.skel.h.
+ */
+#define MB_SKEL_OPEN(name, p, opts)                                                        \
+	({                                                                                 \
+		struct name##_bpf *s_ = calloc(1, sizeof(*s_));                            \
+		int e_ = s_ ? name##_bpf__create_skeleton(s_) : -ENOMEM;                   \
+		if (!e_ && (p)->feat.isa < 3)                                              \
+			s_->skeleton->data =                                               \
+				(void *)name##_v2_bpf__elf_bytes(&s_->skeleton->data_sz);  \
+		if (!e_)                                                                   \
+			e_ = bpf_object__open_skeleton(s_->skeleton, opts);                \
+		if (e_) {                                                                  \
+			name##_bpf__destroy(s_);                                           \
+			s_ = NULL;                                                         \
+			errno = e_ < 0 ? -e_ : e_;                                         \
+		}                                                                          \
+		s_;                                                                        \
+	})
 
 /* Between probes.c and probes_fs.c. */
 struct bpf_map;

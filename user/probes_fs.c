@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 #include "../bpf/mailbpf.h"
 #include "fs.skel.h"
+#include "fs.v2.skel.h"
 #include "log.h"
 #include "probes.h"
 
@@ -140,11 +141,11 @@ static void plan(struct mb_probes *p)
  * MAILBPF_FS_BTF=FILE: relocate against that BTF instead of the kernel's
  * (another kernel's record layouts, for testing the CO-RE flavours here).
  */
-static struct fs_bpf *fs_open(void)
+static struct fs_bpf *fs_open(const struct mb_probes *p)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = getenv("MAILBPF_FS_BTF"));
 
-	return fs_bpf__open_opts(&opts);
+	return MB_SKEL_OPEN(fs, p, &opts);
 }
 
 /* open -> rodata -> autoload -> load: the wanted programs, or `only` alone. */
@@ -155,13 +156,14 @@ static struct fs_bpf *open_load(struct mb_probes *p, const struct mb_probes_opts
 	struct fs_bpf *s;
 	int err;
 
-	s = fs_open();
+	s = fs_open(p);
 	if (!s) {
 		*errp = -errno;
 		return NULL;
 	}
 	s->rodata->fs_emit_gap_ns = o->fs_emit_gap_ns;
 	s->rodata->jiffy_ns = p->feat.jiffy_ns;
+	s->rodata->have_task_btf = p->feat.task_btf;
 	break_progs(s);
 	bpf_object__for_each_program(prog, s->obj) {
 		const struct mb_prog_status *st = status_of(p, bpf_program__name(prog));
@@ -281,7 +283,7 @@ int mb_probes_start_fs(struct mb_probes *p, const struct mb_probes_opts *o)
 	struct fs_bpf *s;
 	int err = 0, first = p->nprogs, tries;
 
-	s = fs_open();
+	s = fs_open(p);
 	if (!s)
 		return -errno;
 	bpf_object__for_each_program(prog, s->obj) {

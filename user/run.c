@@ -49,7 +49,7 @@ static void usage(FILE *out)
 		"      --syslog          also send alerts to syslog\n"
 		"  -u, --user NAME       run as NAME once attached\n"
 		"      --ringbuf-kb N    ring buffer (all probes), default 512\n"
-		"      --exec-probe MODE mm (default) or syscall: how failed execs are found\n"
+		"      --exec-probe MODE auto (default), fexit or syscall: how failed execs are found\n"
 		"  -l, --listen ADDR:PORT  serve /metrics from memory, e.g. 127.0.0.1:9638\n"
 		"  -A, --alertmanager URL  push alerts to http://HOST:PORT (repeat for HA)\n"
 		"  -v, --verbose         libbpf debug output\n"
@@ -171,7 +171,7 @@ static int parse_args(int argc, char **argv, struct overrides *o, const char **c
 			break;
 		case 'E':
 			if (mb_config_parse_exec_probe(optarg, &o->exec_probe)) {
-				warn("run: --exec-probe '%s': expected mm or syscall", optarg);
+				warn("run: --exec-probe '%s': expected auto, fexit or syscall", optarg);
 				return -EINVAL;
 			}
 			o->exec_probe++;
@@ -306,6 +306,8 @@ int cmd_run(int argc, char **argv)
 		     d->cfg.ndaemons, d->cfg.textfile, d->cfg.interval_s,
 		     mb_probes_exec_desc(&d->probes, desc, sizeof(desc)),
 		     (unsigned long long)d->probes.attach_ns / 1000000);
+		if (*mb_probes_missing_desc(&d->probes, desc, sizeof(desc)))
+			note("degraded on this kernel: %s", desc);
 	}
 	if (d->cfg.listen[0])
 		note("serving /metrics on http://%s/metrics", d->cfg.listen);

@@ -100,7 +100,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: mailbpf trace [--json] [-p PID] [-c COMM] [--type TYPE] [--all-signals]\n"
-		"                     [-d SECONDS] [--exec-probe mm|syscall] [-v]\n"
+		"                     [-d SECONDS] [--exec-probe auto|fexit|syscall] [-v]\n"
 		"Stream exec failures, reload-class signals, filesystem errors and exits\n"
 		"around watched masters live.\n"
 		"  -j, --json         one JSON object per line\n"
@@ -111,8 +111,8 @@ static void usage(FILE *out)
 		"                     watched masters: start-up failures, a master gone)\n"
 		"  -a, --all-signals  every signal, not only HUP, USR1 and USR2\n"
 		"  -d, --duration S   stop after S seconds\n"
-		"  -e, --exec-probe M mm (default): no cost on other syscalls, misses a\n"
-		"                     binary that cannot be opened; syscall: every errno\n"
+		"  -e, --exec-probe M auto (default): the best this kernel runs; fexit: no\n"
+		"                     cost on other syscalls; syscall: every syscall slower\n"
 		"  -v, --verbose      libbpf debug output\n");
 }
 
