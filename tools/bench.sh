@@ -394,7 +394,7 @@ done
 # fork+exec and E2BIG (its own hooks) and kill(pid, 0) (the syscall tier's
 # price on every other syscall). Rounds interleave the tiers with a bare
 # run; ratios are best run / best bare run of this section.
-TIERS=(fexit mm syscall)
+TIERS=(fexit syscall)
 TIER_WORKLOADS=(exec e2big kill0)
 TIER_ROUNDS=$((ROUNDS < 5 ? ROUNDS : 5))
 declare -A TIER_OK=() TIER_WHY=()

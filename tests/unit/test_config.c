@@ -192,7 +192,7 @@ static const struct bad_case bad_cases[] = {
 	{ "\n[global]\nfoo = 1\n", "3: foo: ",
 	  "unknown key (expected one of textfile, interval, alert_log, state_dir, syslog, "
 	  "near_miss_percent, top_n, exec_probe, listen, alertmanager_url)" },
-	{ "[global]\nexec_probe = kprobe\n", "2: exec_probe: ", "auto, fexit, mm or syscall" },
+	{ "[global]\nexec_probe = kprobe\n", "2: exec_probe: ", "auto, fexit or syscall" },
 	{ "[daemon dovecot]\ntextfile = /a.prom\n", "2: textfile: ", "unknown key" },
 	{ "interval = 5\n", "1: interval: ", "key outside a section" },
 	{ "[global]\ninterval = 5\n#\ninterval = 6\n",
