@@ -107,6 +107,9 @@ const char *mb_probes_exec_desc(const struct mb_probes *p, char *buf, size_t len
 
 /* Between probes.c and probes_fs.c. */
 struct bpf_map;
+struct bpf_object;
+/* MAILBPF_BREAK_PROG=name,...: those programs fail the verifier (tests). */
+void mb_break_progs(struct bpf_object *obj);
 int mb_tp_exists(const struct mb_probes *p, const char *cat, const char *name);
 int mb_use_ring(struct mb_probes *p, struct bpf_map *events, const struct mb_probes_opts *o);
 int mb_probes_start_fs(struct mb_probes *p, const struct mb_probes_opts *o);

@@ -49,34 +49,6 @@ static int tp_of(struct bpf_program *prog, char *cat, size_t catlen, const char 
 	return -EINVAL;
 }
 
-/*
- * MAILBPF_BREAK_PROG=name[,name]: replace those programs with one the
- * verifier rejects (a stack read out of bounds), so tests can make a real
- * load failure on a kernel where everything loads.
- */
-static void break_progs(struct fs_bpf *s)
-{
-	static const struct bpf_insn bad[] = {
-		{ .code = BPF_LDX | BPF_MEM | BPF_DW,
-		  .dst_reg = BPF_REG_0,
-		  .src_reg = BPF_REG_10,
-		  .off = 8 },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
-	const char *env = getenv("MAILBPF_BREAK_PROG");
-	struct bpf_program *prog;
-
-	if (!env || !*env)
-		return;
-	bpf_object__for_each_program(prog, s->obj) {
-		const char *n = bpf_program__name(prog), *hit = strstr(env, n);
-		size_t len = strlen(n);
-
-		if (hit && (hit == env || hit[-1] == ',') && (hit[len] == ',' || !hit[len]))
-			bpf_program__set_insns(prog, (struct bpf_insn *)bad, 2);
-	}
-}
-
 static struct mb_prog_status *status_of(struct mb_probes *p, const char *name)
 {
 	for (int i = 0; i < p->nprogs; i++)
@@ -164,7 +136,7 @@ static struct fs_bpf *open_load(struct mb_probes *p, const struct mb_probes_opts
 	s->rodata->fs_emit_gap_ns = o->fs_emit_gap_ns;
 	s->rodata->jiffy_ns = p->feat.jiffy_ns;
 	s->rodata->have_task_btf = p->feat.task_btf;
-	break_progs(s);
+	mb_break_progs(s->obj);
 	bpf_object__for_each_program(prog, s->obj) {
 		const struct mb_prog_status *st = status_of(p, bpf_program__name(prog));
 		int on = st && st->state == MB_PROG_WANTED;
