@@ -53,10 +53,10 @@ check "E2BIG through execveat reported as such" grep -q '"longest":204801' <<<"$
 line=$(trace_lines '"errno":"E2BIG"' '"execveat":0' '"envc":0' | head -1)
 check "E2BIG in a posix_spawn child (no rseq) reported with sizes" \
 	grep -q '"argv_bytes":204806' <<<"$line"
-# The default exec probe sees failures after the kernel opened the binary
-# (bpf/exec.bpf.c); a missing binary is the documented blind spot.
-check "default exec probe: a missing binary is not seen" \
-	test -z "$(trace_lines "\"filename\":\"$MISSING\"")"
+# Both exec tiers see every errno, a missing binary's ENOENT too.
+wait_for 5 grep -q "\"filename\":\"$MISSING\"" "$TMP/trace.json"
+check "default exec probe: a missing binary is ENOENT" \
+	grep -q '"errno":"ENOENT"' <<<"$(trace_lines "\"filename\":\"$MISSING\"")"
 
 for sender in cron-reload panel-reload; do
 	line=$(trace_lines '"type":"signal"' "\"sender_comm\":\"$sender\"" \
