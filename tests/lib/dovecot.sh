@@ -14,8 +14,9 @@
 #   imap_works                     LOGIN + SELECT on $PORT succeed
 
 dovecot_need() {
-	command -v dovecot >/dev/null && command -v doveadm >/dev/null ||
+	if ! command -v dovecot >/dev/null || ! command -v doveadm >/dev/null; then
 		skip_all "dovecot-core is not installed$(why_left_out dovecot-core)"
+	fi
 }
 
 # Dovecot's unprivileged processes (auth as "dovecot", imap as the mail

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # LOOP, DEVNAME, MNT, FSLOOP_OUT are for the suite
 # XFS and ext4 on loop devices for an integration suite (source after
 # tests/integration/lib.sh). Each sets LOOP (/dev/loopN), DEVNAME (loopN)
 # and MNT, and is undone at exit.
