@@ -4,17 +4,47 @@
 # UBSan), promtool rule tests, then the root integration tests against the
 # real kernel, real XFS, real Dovecot/Exim and a real node_exporter, then
 # the VM tests (Debian's 6.1 and 6.12 kernels under qemu, with systemd).
-# Ends with one line: "total: N passed, M failed".
+# A suite that cannot run here (tests/lib/tap.sh's skip_all: "skip - NAME:
+# REASON"), a part left out (MAILBPF_VM=0) and a cmocka test skipped each
+# count as one skipped, named with the reason before the summary:
+#   # skipped: test_exim: exim4 is not installed
+# Ends with one line: "total: N passed, M failed, K skipped".
 set -u
 cd "$(dirname "$0")/.."
 passed=0
 failed=0
 suites_failed=()
+skips=() # "NAME: REASON"
 
 add() { # add SUITE PASSED FAILED
 	passed=$((passed + $2))
 	failed=$((failed + $3))
 	[ "$3" -eq 0 ] || suites_failed+=("$1")
+}
+
+skip() { # skip NAME REASON
+	skips+=("$1: $2")
+}
+
+# tap SUITE OUTPUT RC: count a TAP-ish suite's ok/not ok/skip lines. A suite
+# that exits non-zero with no failure, or says nothing at all, has failed.
+tap() {
+	local name=$1 out=$2 rc=$3 p f s line
+	p=$(grep -c '^ok - ' <<<"$out")
+	f=$(grep -c '^not ok - ' <<<"$out")
+	s=$(grep -c '^skip - ' <<<"$out")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - $name: exited $rc"
+		f=1
+	elif [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && [ "$s" -eq 0 ]; then
+		echo "not ok - $name: no ok, not ok or skip line"
+		f=1
+	fi
+	while IFS= read -r line; do
+		line=${line#skip - }
+		skip "${line%%: *}" "${line#*: }"
+	done < <(grep '^skip - ' <<<"$out")
+	add "$name" "$p" "$f"
 }
 
 echo "== unit tests (cmocka, ASan+UBSan)"
@@ -30,7 +60,14 @@ for t in .output/tests/test_*; do
 		f=1 # crashed or a sanitizer stopped it
 	fi
 	[ "$f" -eq 0 ] || echo "$out"
-	echo "$(basename "$t"): $p passed, $f failed"
+	# cmocka lists the tests skip() skipped after its summary line.
+	s=0
+	while IFS= read -r n; do
+		skip "$(basename "$t")" "$n (cmocka skip())"
+		s=$((s + 1))
+	done < <(awk '/^\[  SKIPPED \] [0-9]+ test\(s\), listed below:/ { l = 1; next }
+		l && sub(/^\[  SKIPPED \] /, "") { print }' <<<"$out")
+	echo "$(basename "$t"): $p passed, $f failed$([ "$s" -eq 0 ] || echo ", $s skipped")"
 	add "$(basename "$t")" "$p" "$f"
 done
 
@@ -51,13 +88,7 @@ for t in tests/integration/test_*.sh; do
 	rc=$?
 	out=$(cat "$log")
 	echo "$out"
-	p=$(grep -c '^ok - ' <<<"$out")
-	f=$(grep -c '^not ok - ' <<<"$out")
-	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-		echo "not ok - $(basename "$t" .sh): exited $rc"
-		f=1
-	fi
-	add "$(basename "$t" .sh)" "$p" "$f"
+	tap "$(basename "$t" .sh)" "$out" "$rc"
 done
 
 # Other kernels and systemd: Debian 12's and 13's kernels under qemu, the
@@ -68,16 +99,16 @@ if [ "${MAILBPF_VM:-1}" != 0 ]; then
 	rc=$?
 	out=$(cat "$log")
 	echo "$out"
-	p=$(grep -c '^ok - ' <<<"$out")
-	f=$(grep -c '^not ok - ' <<<"$out")
-	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-		echo "not ok - vm: exited $rc"
-		f=1
-	fi
-	add vm "$p" "$f"
+	tap vm "$out" "$rc"
+else
+	echo "== VM tests: skipped (MAILBPF_VM=0)"
+	skip vm "MAILBPF_VM=0"
 fi
 
 echo
+for s in "${skips[@]}"; do
+	echo "# skipped: $s"
+done
 [ ${#suites_failed[@]} -eq 0 ] || echo "failing suites: ${suites_failed[*]}"
-echo "total: $passed passed, $failed failed"
+echo "total: $passed passed, $failed failed, ${#skips[@]} skipped"
 [ "$failed" -eq 0 ]

@@ -1,15 +1,16 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-# Shared by the integration tests: TAP-style results, cleanup that runs even
-# when a test fails, and helpers to run the real mailbpf against real events.
+# Shared by the integration tests: TAP-style results (tests/lib/tap.sh),
+# cleanup that runs even when a test fails, and helpers to run the real
+# mailbpf against real events. Fixtures for real daemons and filesystems
+# are in tests/lib too (dovecot.sh, exim.sh, fsloop.sh), sourced after this.
 # Each test file is a bash script that sources this, calls `ok`/`not_ok`
 # (or `check`), and ends with `finish`.
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 MAILBPF=${MAILBPF:-$ROOT/mailbpf}
 TMP=$(mktemp -d /tmp/mailbpf-test.XXXXXX)
-NAME=$(basename "$0" .sh)
-_passed=0
-_failed=0
+# ok, not_ok, check, finish, skip_all
+. "$ROOT/tests/lib/tap.sh"
 
 # Cleanups go to a file, not an array, so that helpers called in a
 # command substitution (pid=$(spawn_named ...)) register theirs too.
@@ -26,37 +27,6 @@ _run_cleanups() {
 }
 trap _run_cleanups EXIT
 trap 'exit 130' INT TERM
-
-ok() {
-	_passed=$((_passed + 1))
-	echo "ok - $NAME: $1"
-}
-
-not_ok() {
-	_failed=$((_failed + 1))
-	echo "not ok - $NAME: $1"
-	shift
-	[ $# -gt 0 ] && printf '#   %s\n' "$@"
-	return 0
-}
-
-# check DESCRIPTION COMMAND...: ok when the command succeeds.
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else not_ok "$what" "failed: $*"; fi
-}
-
-finish() {
-	echo "# $NAME: $_passed passed, $_failed failed"
-	[ "$_failed" -eq 0 ]
-	exit
-}
-
-skip_all() {
-	echo "# $NAME: skipped: $1"
-	exit 0
-}
 
 # why_left_out PACKAGE: ": REASON" when tools/install-deps.sh left PACKAGE
 # out of the test set on this host (another MTA or IMAP server), for the

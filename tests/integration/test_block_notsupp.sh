@@ -7,9 +7,9 @@
 # counted in mailbpf_block_unsupported_total and never alerts; a real read
 # error on a failing disk (faultfs under the loop device) still does.
 . "$(dirname "$0")/lib.sh"
+. "$ROOT/tests/lib/fsloop.sh"
 
-export FAULTFS=${FAULTFS:-$ROOT/.output/faultfs}
-[ -x "$FAULTFS" ] || skip_all "faultfs not built (make .output/faultfs)"
+fsloop_faultfs
 command -v mkfs.xfs >/dev/null && command -v mkfs.ext4 >/dev/null ||
 	skip_all "mkfs.xfs and mkfs.ext4 are needed"
 
@@ -44,11 +44,8 @@ done
 check "no block_error record reached trace" eval '! grep -q "\"type\":\"block_error\"" "$TMP/trace.json"'
 
 # A real read error still counts and alerts.
-XF=$ROOT/tools/xfs-fault.sh
-mkdir -p "$TMP/f"
-at_exit "bash $XF teardown $TMP/f"
-out=$(bash "$XF" setup "$TMP/f") || { not_ok "xfs on faultfs set up" "$out"; finish; }
-dev=$(basename "$(sed -n 's/^loop=//p' <<<"$out")")
+faulty_fs "$TMP/f" || { not_ok "xfs on faultfs set up" "$FSLOOP_OUT"; finish; }
+dev=$DEVNAME
 bash "$XF" ctl "$TMP/f" "fail read"
 dd if="/dev/$dev" of=/dev/null bs=4k count=1 skip=1000 iflag=direct 2>/dev/null
 bash "$XF" ctl "$TMP/f" ok

@@ -9,10 +9,10 @@
 # block_rq_complete takes its old-layout branch, loads, and counts a real
 # read error (dev, sector, error sit where they did before 5.18).
 . "$(dirname "$0")/lib.sh"
+. "$ROOT/tests/lib/fsloop.sh"
 
 command -v clang >/dev/null || skip_all "clang is needed to build the BTF"
-export FAULTFS=${FAULTFS:-$ROOT/.output/faultfs}
-[ -x "$FAULTFS" ] || skip_all "faultfs not built (make .output/faultfs)"
+fsloop_faultfs
 clang -g -O0 -target bpf -c "$ROOT/tests/integration/data/btf-5.15-block.c" -o "$TMP/btf.o" ||
 	{ not_ok "the 5.15 block record compiles to BTF"; finish; }
 export MAILBPF_FS_BTF=$TMP/btf.o
@@ -29,11 +29,8 @@ check "check: no libbpf line" eval '! grep -qi libbpf "$TMP/check.out"'
 start_run --interval 1 || { not_ok "daemon starts" "$(cat "$TMP/run.err")"; finish; }
 check "block_rq_complete attached" \
 	wait_for 3 metric_is 'mailbpf_probe_program_attached{probe="block",program="block_rq_complete"}' 1
-XF=$ROOT/tools/xfs-fault.sh
-mkdir -p "$TMP/x"
-at_exit "bash $XF teardown $TMP/x"
-out=$(bash "$XF" setup "$TMP/x") || { not_ok "xfs on faultfs set up" "$out"; finish; }
-dev=$(basename "$(sed -n 's/^loop=//p' <<<"$out")")
+faulty_fs "$TMP/x" || { not_ok "xfs on faultfs set up" "$FSLOOP_OUT"; finish; }
+dev=$DEVNAME
 bash "$XF" ctl "$TMP/x" "fail read"
 dd if="/dev/$dev" of=/dev/null bs=4k count=1 skip=3000 iflag=direct 2>/dev/null
 bash "$XF" ctl "$TMP/x" ok

@@ -7,9 +7,9 @@
 # collision within a second, with the real master pid and the real sender,
 # count exactly the two SIGHUPs, and stay quiet about a later lone reload.
 . "$(dirname "$0")/lib.sh"
+. "$ROOT/tests/lib/dovecot.sh"
 
-command -v dovecot >/dev/null && command -v doveadm >/dev/null ||
-	skip_all "dovecot-core is not installed$(why_left_out dovecot-core)"
+dovecot_need
 
 # alert_json KIND PID: the first alert line of KIND whose target is PID.
 # Filtering on the pid keeps a stray signal to some other "dovecot" (another
@@ -59,79 +59,10 @@ check_x() {
 	if "$@"; then ok "$what"; else not_ok "$what" "failed: $*" "$(others)"; fi
 }
 
-# Dovecot's unprivileged processes (auth as "dovecot", imap as the mail
-# user) must reach the passwd-file and the maildir: give them a world-
-# traversable tree of their own under the private $TMP.
-DV=$TMP/dovecot
-mkdir -p "$DV/home/tester"
-chmod 711 "$TMP"
-chmod 755 "$DV" "$DV/home"
-chown 65534:65534 "$DV/home/tester"
-echo "tester:{PLAIN}secret:65534:65534::$DV/home/tester" >"$DV/passwd"
-chmod 644 "$DV/passwd"
-PORT=$(free_port)
-CONF=$DV/dovecot.conf
-cat >"$CONF" <<EOF
-# Minimal Dovecot 2.3: IMAP on loopback only, no TLS, one passwd-file user.
-base_dir = $DV/run
-state_dir = $DV/state
-log_path = $DV/dovecot.log
-protocols = imap
-listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain
-passdb {
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u $DV/passwd
-}
-userdb {
-  driver = passwd-file
-  args = username_format=%u $DV/passwd
-}
-mail_location = maildir:~/Maildir
-service imap-login {
-  inet_listener imap {
-    address = 127.0.0.1
-    port = $PORT
-  }
-  inet_listener imaps {
-    port = 0
-  }
-}
-EOF
-if ! out=$(doveconf -n -c "$CONF" 2>&1); then
-	not_ok "doveconf accepts the test configuration" "$out"
-	finish
-fi
+dovecot_instance dovecot
+dovecot_conf_ok
 ok "doveconf accepts the test configuration ($(dovecot --version))"
-
-# IMAP LOGIN + SELECT: proves a working Dovecot, not just a live pid.
-imap_works() {
-	python3 - "$PORT" <<'EOF' >/dev/null 2>&1
-import imaplib, sys
-m = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]), timeout=5)
-m.login("tester", "secret")
-assert m.select("INBOX")[0] == "OK"
-m.logout()
-EOF
-}
-
-# The master daemonizes: the pid file is the only handle on it. Stopped
-# through doveadm first, then killed in case it ignored that; the log and
-# other children leave with it.
-at_exit "doveadm -c '$CONF' stop </dev/null; sleep 0.3; [ -s '$DV/run/master.pid' ] && kill -9 \$(cat '$DV/run/master.pid')"
-# Not $(dovecot ...): the daemonized master would hold the pipe open.
-if ! dovecot -c "$CONF" >"$DV/start.out" 2>&1 </dev/null; then
-	not_ok "dovecot starts" "$(cat "$DV/start.out")" "$(cat "$DV/dovecot.log" 2>/dev/null)"
-	finish
-fi
-wait_for 10 test -s "$DV/run/master.pid"
-MASTER=$(cat "$DV/run/master.pid" 2>/dev/null)
-if [ -z "$MASTER" ] || ! grep -qx dovecot "/proc/$MASTER/comm" 2>/dev/null; then
-	not_ok "dovecot starts" "master.pid: '${MASTER}'" "$(cat "$DV/dovecot.log" 2>/dev/null)"
-	finish
-fi
+dovecot_start
 ok "dovecot master running (pid $MASTER, imap on 127.0.0.1:$PORT)"
 check "dovecot serves IMAP before the reloads" wait_for 10 imap_works
 

@@ -19,82 +19,12 @@
 #
 # Private instances (own config, sockets, state, log, port under $TMP).
 . "$(dirname "$0")/lib.sh"
+. "$ROOT/tests/lib/dovecot.sh"
 
-command -v dovecot >/dev/null && command -v doveadm >/dev/null ||
-	skip_all "dovecot-core is not installed"
+dovecot_need
 command -v prlimit >/dev/null || skip_all "prlimit (util-linux) is not installed"
 IMAP_LOGIN=/usr/lib/dovecot/imap-login
 [ -x "$IMAP_LOGIN" ] || skip_all "no $IMAP_LOGIN"
-
-chmod 711 "$TMP"
-
-# new_instance NAME EXTRA_GLOBAL IMAP_LOGIN_EXTRA: a config under $TMP/NAME.
-new_instance() {
-	local dv=$TMP/$1
-	mkdir -p "$dv/home/tester"
-	chmod 755 "$dv" "$dv/home"
-	chown 65534:65534 "$dv/home/tester"
-	echo "tester:{PLAIN}secret:65534:65534::$dv/home/tester" >"$dv/passwd"
-	chmod 644 "$dv/passwd"
-	PORT=$(free_port)
-	cat >"$dv/dovecot.conf" <<EOF
-base_dir = $dv/run
-state_dir = $dv/state
-log_path = $dv/dovecot.log
-protocols = imap
-listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain
-$2
-passdb {
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u $dv/passwd
-}
-userdb {
-  driver = passwd-file
-  args = username_format=%u $dv/passwd
-}
-mail_location = maildir:~/Maildir
-service imap-login {
-  $3
-  inet_listener imap {
-    address = 127.0.0.1
-    port = $PORT
-  }
-  inet_listener imaps {
-    port = 0
-  }
-}
-EOF
-	DV=$dv
-	CONF=$dv/dovecot.conf
-}
-
-# start_dovecot [ENV=VALUE...]: start the instance in $CONF; sets MASTER.
-start_dovecot() {
-	at_exit "doveadm -c '$CONF' stop </dev/null; sleep 0.3; [ -s '$DV/run/master.pid' ] && kill -9 \$(cat '$DV/run/master.pid')"
-	if ! env "$@" dovecot -c "$CONF" >"$DV/start.out" 2>&1 </dev/null; then
-		not_ok "dovecot starts" "$(cat "$DV/start.out")" "$(cat "$DV/dovecot.log" 2>/dev/null)"
-		finish
-	fi
-	wait_for 10 test -s "$DV/run/master.pid"
-	MASTER=$(cat "$DV/run/master.pid" 2>/dev/null)
-	if [ -z "$MASTER" ] || ! grep -qx dovecot "/proc/$MASTER/comm" 2>/dev/null; then
-		not_ok "dovecot starts" "master.pid: '$MASTER'" "$(cat "$DV/dovecot.log" 2>/dev/null)"
-		finish
-	fi
-}
-
-imap_works() {
-	python3 - "$PORT" <<'EOF' >/dev/null 2>&1
-import imaplib, sys
-m = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]), timeout=5)
-m.login("tester", "secret")
-assert m.select("INBOX")[0] == "OK"
-m.logout()
-EOF
-}
 
 # Users' clients keep trying: each connection makes the master start a
 # login process (once its throttle is over).
@@ -147,17 +77,14 @@ logged_84() { grep -oE "service\(imap-login\): child [0-9]+ returned error 84" "
 throttles() { grep -c "service($1): command startup failed, throttling" "$DV/dovecot.log"; }
 
 # --- 1: one service whose exec fails -------------------------------------
-new_instance loop "" "executable = $TMP/loop/imap-login"
+dovecot_instance loop "" "executable = $TMP/loop/imap-login"
 printf 'this is not a program\n' >"$TMP/loop/imap-login"
 chmod 755 "$TMP/loop/imap-login"
-if ! out=$(doveconf -n -c "$CONF" 2>&1); then
-	not_ok "doveconf accepts the test configuration" "$out"
-	finish
-fi
+dovecot_conf_ok
 start_trace --type proc_exit || { not_ok "mailbpf trace starts" "$(cat "$TMP/trace.err")"; finish; }
 start_run --interval 2 || { not_ok "mailbpf run starts" "$(cat "$TMP/run.err")"; finish; }
 ok "mailbpf trace and run start"
-start_dovecot
+dovecot_start
 ok "dovecot master running (pid $MASTER), imap-login is not a program"
 poke_start
 
@@ -226,9 +153,9 @@ doveadm -c "$CONF" stop </dev/null >/dev/null 2>&1
 wait_for 10 eval '! kill -0 "$MASTER" 2>/dev/null'
 
 # --- 2: the seed's sequence ------------------------------------------------
-new_instance seed "import_environment = TZ MB_BIG1 MB_BIG2" ""
+dovecot_instance seed "import_environment = TZ MB_BIG1 MB_BIG2" ""
 big=$(head -c 80000 /dev/zero | tr '\0' x)
-start_dovecot MB_BIG1="$big" MB_BIG2="$big"
+dovecot_start MB_BIG1="$big" MB_BIG2="$big"
 ok "second dovecot master running (pid $MASTER), 160 kB imported environment"
 check "it serves IMAP with the normal stack limit" wait_for 10 imap_works
 # 64 kB of stack: the kernel's argument space falls to ARG_MAX (128 kB).

@@ -6,14 +6,11 @@
 # to daemon "exim" (comm exim4), name both senders, count exactly two, and
 # the daemon must come out of it running, with the monitor attached.
 #
-# The instance is private: its own config (-C), spool, logs, pid file and
-# loopback port under $TMP; /etc/exim4 and /var/spool/exim4 are not touched.
-# Exim honours -C from root but then runs as its own user (Debian-exim),
-# hence the ownership of its directories below.
+# The instance is private (tests/lib/exim.sh).
 . "$(dirname "$0")/lib.sh"
+. "$ROOT/tests/lib/exim.sh"
 
-EXIM=$(command -v exim4) || skip_all "exim4 is not installed$(why_left_out exim4-daemon-light)"
-EXIM_USER=$(id -un Debian-exim 2>/dev/null) || skip_all "no Debian-exim user"
+exim_need
 
 # send_pair COMM1 COMM2 GAP_S SIG PID: like send_from twice, but from one
 # python3 that forks both senders, so the gap is GAP_S and not GAP_S plus
@@ -34,58 +31,11 @@ sys.exit(0 if send(sys.argv[2]) and ok else 1)
 ' "$@"
 }
 
-# An SMTP greeting and EHLO answered: a working daemon, not just a pid.
-smtp_works() {
-	python3 - "$PORT" <<'EOF' >/dev/null 2>&1
-import smtplib, sys
-s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=5)
-assert s.ehlo()[0] == 250
-s.quit()
-EOF
-}
-
-EX=$TMP/exim
-mkdir -p "$EX/spool"
-chmod 711 "$TMP"
-chown "$EXIM_USER:$EXIM_USER" "$EX" "$EX/spool"
-PORT=$(free_port)
-CONF=$EX/exim.conf
-cat >"$CONF" <<EOF
-# Minimal Exim: SMTP on loopback only, accepts nothing, logs under \$TMP.
-primary_hostname = mailbpf-test.invalid
-local_interfaces = 127.0.0.1
-daemon_smtp_ports = $PORT
-spool_directory = $EX/spool
-log_file_path = $EX/%slog
-keep_environment =
-tls_advertise_hosts =
-acl_smtp_rcpt = acl_check_rcpt
-begin acl
-acl_check_rcpt:
-  deny message = this test instance accepts no mail
-EOF
-if ! out=$("$EXIM" -C "$CONF" -bV 2>&1); then
-	not_ok "exim4 accepts the test configuration" "$out"
-	finish
-fi
+exim_instance
+exim_conf_ok
 ok "exim4 accepts the test configuration ($("$EXIM" -bV | head -1))"
-
-# exim -bd daemonizes; the pid file is the handle. TERM first (Exim takes a
-# moment to leave), then KILL whatever is left.
 PIDFILE=$EX/exim.pid
-# In a subshell: the cleanup loop in lib.sh has variables of its own.
-at_exit "(p=\$(cat '$PIDFILE'); kill -TERM \$p; for n in 1 2 3 4 5 6 7 8 9 10; do kill -0 \$p || break; sleep 0.2; done; kill -9 \$p)"
-# Not $(exim4 ...): the daemonized child would hold the pipe open.
-if ! "$EXIM" -C "$CONF" -bd -oX "$PORT" -oP "$PIDFILE" >"$EX/start.out" 2>&1 </dev/null; then
-	not_ok "exim4 -bd starts" "$(cat "$EX/start.out")" "$(cat "$EX"/*log 2>/dev/null)"
-	finish
-fi
-wait_for 10 test -s "$PIDFILE"
-MASTER=$(cat "$PIDFILE" 2>/dev/null)
-if [ -z "$MASTER" ] || ! grep -qx exim4 "/proc/$MASTER/comm" 2>/dev/null; then
-	not_ok "exim4 -bd starts" "pid file: '$MASTER'" "$(cat "$EX"/*log 2>/dev/null)"
-	finish
-fi
+exim_start "$PIDFILE"
 ok "exim4 daemon running (pid $MASTER, SMTP on 127.0.0.1:$PORT)"
 check "exim answers SMTP before the reloads" wait_for 10 smtp_works
 

@@ -9,50 +9,16 @@
 # reload's sender, set mailbpf_daemon_up{daemon="exim"} to 0, and resolve
 # when a new Exim daemon runs.
 #
-# Private instances: own config (-C), spool, logs, pid file and port.
+# Private instances: own config (-C), spool, logs, pid file and port
+# (tests/lib/exim.sh).
 . "$(dirname "$0")/lib.sh"
+. "$ROOT/tests/lib/exim.sh"
 
-EXIM=$(command -v exim4) || skip_all "exim4 is not installed"
-EXIM_USER=$(id -un Debian-exim 2>/dev/null) || skip_all "no Debian-exim user"
+exim_need
 command -v prlimit >/dev/null || skip_all "prlimit (util-linux) is not installed"
 
-EX=$TMP/exim
-mkdir -p "$EX/spool"
-chmod 711 "$TMP"
-chown "$EXIM_USER:$EXIM_USER" "$EX" "$EX/spool"
-PORT=$(free_port)
-CONF=$EX/exim.conf
-cat >"$CONF" <<EOF
-primary_hostname = mailbpf-test.invalid
-local_interfaces = 127.0.0.1
-daemon_smtp_ports = $PORT
-spool_directory = $EX/spool
-log_file_path = $EX/%slog
-keep_environment = MB_BIG1 : MB_BIG2
-tls_advertise_hosts =
-acl_smtp_rcpt = acl_check_rcpt
-begin acl
-acl_check_rcpt:
-  deny message = this test instance accepts no mail
-EOF
-"$EXIM" -C "$CONF" -bV >/dev/null 2>&1 || { not_ok "exim4 accepts the test configuration"; finish; }
-
-# start_exim PIDFILE [ENV=VALUE...]: sets MASTER.
-start_exim() {
-	local pidfile=$1
-	shift
-	at_exit "(p=\$(cat '$pidfile'); kill -TERM \$p; sleep 0.5; kill -9 \$p)"
-	if ! env "$@" "$EXIM" -C "$CONF" -bd -oX "$PORT" -oP "$pidfile" >"$EX/start.out" 2>&1 </dev/null; then
-		not_ok "exim4 -bd starts" "$(cat "$EX/start.out")"
-		finish
-	fi
-	wait_for 10 test -s "$pidfile"
-	MASTER=$(cat "$pidfile" 2>/dev/null)
-	if [ -z "$MASTER" ] || ! grep -qx exim4 "/proc/$MASTER/comm" 2>/dev/null; then
-		not_ok "exim4 -bd starts" "pid file: '$MASTER'" "$(cat "$EX"/*log 2>/dev/null)"
-		finish
-	fi
-}
+exim_instance "MB_BIG1 : MB_BIG2"
+exim_conf_ok
 
 alert() { # KIND SEV PID
 	grep -F "\"kind\":\"$1\"" "$TMP/alerts.log" 2>/dev/null | grep -F "\"severity\":\"$2\"" |
@@ -74,7 +40,7 @@ other_exims() {
 start_run --interval 2 || { not_ok "mailbpf run starts" "$(cat "$TMP/run.err")"; finish; }
 ok "mailbpf run starts"
 big=$(head -c 80000 /dev/zero | tr '\0' x)
-start_exim "$EX/exim.pid" MB_BIG1="$big" MB_BIG2="$big"
+exim_start "$EX/exim.pid" MB_BIG1="$big" MB_BIG2="$big"
 ok "exim4 daemon running (pid $MASTER) with 160 kB of kept environment"
 # Exim installs its SIGHUP handler once it is ready: wait for it (SigCgt bit 0).
 hup_caught() {
@@ -141,7 +107,7 @@ check "textfile: incidents_total{daemon_exited} >= 1" \
 
 # The admin starts Exim again: resolved (when it was down: no other daemon).
 OLD=$MASTER
-start_exim "$EX/exim2.pid"
+exim_start "$EX/exim2.pid"
 if [ "${OTHERS:-1}" -ne 0 ]; then
 	ok "resolution not judged: another exim4 daemon ran meanwhile"
 elif wait_for 20 eval 'grep -F "\"kind\":\"daemon_exited\"" "$TMP/alerts.log" | grep -F "\"state\":\"resolved\"" | grep -qF "\"old_pid\":$OLD,"'; then

@@ -12,29 +12,16 @@
 # (5) the textfile with the new families through a real node_exporter
 #     scrape and promtool's linter.
 . "$(dirname "$0")/lib.sh"
+. "$ROOT/tests/lib/fsloop.sh"
 
-XF=$ROOT/tools/xfs-fault.sh
-export FAULTFS=${FAULTFS:-$ROOT/.output/faultfs}
 export XFS_FAULT_FSTYPE=ext4 XFS_FAULT_SIZE=64M
-[ -x "$FAULTFS" ] || skip_all "faultfs not built (make .output/faultfs)"
+fsloop_faultfs
 grep -qw ext4 /proc/filesystems || modprobe ext4 2>/dev/null
 grep -qw ext4 /proc/filesystems || skip_all "no ext4 in this kernel"
 command -v mkfs.ext4 >/dev/null || skip_all "mkfs.ext4 (e2fsprogs) is not installed"
 
-# plain_ext4 DIR [OPTS]: ext4 on a loop device over a plain file -> LOOP DEVNAME MNT
-plain_ext4() {
-	mkdir -p "$1/mnt"
-	[ -e "$1/img" ] || { truncate -s 64M "$1/img" && mkfs.ext4 -F -q "$1/img"; } || return 1
-	LOOP=$(losetup -f --show "$1/img") || return 1
-	at_exit "umount -l '$1/mnt'; losetup -d $LOOP"
-	DEVNAME=$(basename "$LOOP")
-	MNT=$1/mnt
-	mount -t ext4 -o "${2:-errors=remount-ro}" "$LOOP" "$MNT"
-}
-
-unplug() { # unplug DIR: unmount and detach what plain_ext4 set up
-	umount "$1/mnt" && losetup -d "$LOOP"
-}
+# plain_ext4 DIR: ext4 on a loop device over a plain file -> LOOP DEVNAME MNT
+plain_ext4() { loop_fs ext4 "$1" 64M errors=remount-ro; }
 
 alerts() { # alerts KIND DEVNAME [SEVERITY]: matching alert lines
 	grep "\"kind\":\"$1\"" "$TMP/alerts.log" 2>/dev/null | grep "\"device\":\"$2\"" |
@@ -42,12 +29,7 @@ alerts() { # alerts KIND DEVNAME [SEVERITY]: matching alert lines
 }
 
 # ---------------------------------------------------------------- (1) real I/O errors
-mkdir -p "$TMP/a"
-at_exit "bash $XF teardown $TMP/a"
-out=$(bash "$XF" setup "$TMP/a") || { not_ok "ext4 on faultfs set up" "$out"; finish; }
-LOOP=$(sed -n 's/^loop=//p' <<<"$out")
-DEVNAME=$(basename "$LOOP")
-MNT=$TMP/a/mnt
+faulty_fs "$TMP/a" || { not_ok "ext4 on faultfs set up" "$FSLOOP_OUT"; finish; }
 mkdir "$MNT/spool" && for i in $(seq 20); do echo "$i" >"$MNT/spool/m$i"; done
 # A fresh mount, so the directory blocks must come from the failing disk.
 umount "$MNT" && mount -t ext4 -o noatime,errors=remount-ro "$LOOP" "$MNT"
@@ -105,7 +87,7 @@ check "trigger_fs_error: the error is named (trigger_test_error)" \
 check "trigger_fs_error: counted" \
 	wait_for 3 metric_is "mailbpf_fs_errors_total{device=\"$DEVNAME\",mountpoint=\"$MNT\",fstype=\"ext4\",source=\"ext4_error\"}" 1
 check "trigger_fs_error: gauge 1" wait_for 3 metric_is "mailbpf_fs_readonly$rkey" 1
-unplug "$TMP/b"
+loop_fs_unplug "$TMP/b"
 check "trigger_fs_error: cleared after unmount" wait_for 4 metric_is "mailbpf_fs_readonly$rkey" ""
 
 # ---------------------------------------------------------------- (4) recorded at start
@@ -128,7 +110,7 @@ stop_run
 start_run --interval 1 || not_ok "daemon restarts"
 check "recorded errors not reported again after a restart" \
 	test -z "$(alerts fs_recorded_errors "$DEVNAME")"
-unplug "$TMP/b"
+loop_fs_unplug "$TMP/b"
 
 # ---------------------------------------------------------------- (2) admin remount
 plain_ext4 "$TMP/c" || { not_ok "clean ext4 set up"; finish; }
@@ -153,7 +135,7 @@ if command -v xfs_io >/dev/null; then
 	stop_run
 	start_run --interval 1 || not_ok "daemon restarts"
 	check "ext4 shutdown: still flagged after a restart" wait_for 3 metric_is "mailbpf_fs_shutdown$skey" 1
-	unplug "$TMP/c"
+	loop_fs_unplug "$TMP/c"
 	check "ext4 shutdown: cleared after unmount" wait_for 4 metric_is "mailbpf_fs_shutdown$skey" ""
 else
 	not_ok "xfs_io (xfsprogs) is installed"
@@ -185,7 +167,7 @@ if [ -n "$NE" ] && command -v promtool >/dev/null; then
 	check "scrape has its read-only gauge" grep -q \
 		"^mailbpf_fs_readonly{cause=\"errors\",device=\"$DEVNAME\",fstype=\"ext4\",mountpoint=\"$MNT\"} 1" \
 		"$TMP/scrape.txt"
-	unplug "$TMP/d"
+	loop_fs_unplug "$TMP/d"
 else
 	# As test_node_exporter.sh: make test installs both; a bare VM may not have promtool.
 	echo "# (5) skipped: prometheus-node-exporter or promtool not installed"
@@ -218,5 +200,5 @@ else
 fi
 kill -TERM "$ns_pid"
 wait "$ns_pid"
-unplug "$TMP/e"
+loop_fs_unplug "$TMP/e"
 finish

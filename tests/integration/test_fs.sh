@@ -6,24 +6,13 @@
 # per-device counts against the kernel's own trace of the same errors, and
 # the sticky shutdown flag across a restart until the fs is unmounted.
 . "$(dirname "$0")/lib.sh"
+. "$ROOT/tests/lib/fsloop.sh"
 
-XF=$ROOT/tools/xfs-fault.sh
-export FAULTFS=${FAULTFS:-$ROOT/.output/faultfs}
-[ -x "$FAULTFS" ] || skip_all "faultfs not built (make .output/faultfs)"
+fsloop_faultfs
 grep -qw xfs /proc/filesystems || skip_all "no XFS in this kernel"
 
-setup_xfs() { # setup_xfs DIR -> sets LOOP DEVNAME MNT
-	local out
-	mkdir -p "$1"
-	at_exit "bash $XF teardown $1"
-	out=$(bash "$XF" setup "$1") || return 1
-	LOOP=$(sed -n 's/^loop=//p' <<<"$out")
-	DEVNAME=$(basename "$LOOP")
-	MNT=$(sed -n 's/^mnt=//p' <<<"$out")
-}
-
 # 1. trace: forced shutdown of a loop-mounted XFS.
-setup_xfs "$TMP/a" || { not_ok "xfs on loop set up"; finish; }
+faulty_fs "$TMP/a" || { not_ok "xfs on loop set up"; finish; }
 start_trace --type fs_shutdown || { not_ok "trace attaches"; finish; }
 bash "$XF" shutdown "$TMP/a"
 wait_for 5 grep -q '"type":"fs_shutdown"' "$TMP/trace.json"
@@ -41,7 +30,7 @@ fi
 bash "$XF" teardown "$TMP/a"
 
 # 2. run: real I/O errors, counted per device and mount, exactly.
-setup_xfs "$TMP/b" || { not_ok "second xfs set up"; finish; }
+faulty_fs "$TMP/b" || { not_ok "second xfs set up"; finish; }
 start_trace --type fs_error || { not_ok "trace attaches"; finish; }
 start_run --interval 1 || { not_ok "daemon starts" "$(cat "$TMP/run.err")"; finish; }
 check "disk fails and XFS shuts itself down" bash "$XF" fail "$TMP/b"

@@ -12,6 +12,7 @@
 #   4. Alertmanager down for a minute of reload and E2BIG storms: push errors
 #      counted, RSS flat, and the alert arrives once Alertmanager is back.
 . "$(dirname "$0")/lib.sh"
+. "$ROOT/tests/lib/fsloop.sh"
 
 AM=$(command -v prometheus-alertmanager) || skip_all "prometheus-alertmanager is not installed"
 PROM=$(command -v prometheus) || skip_all "prometheus is not installed"
@@ -23,17 +24,7 @@ HERE=$ROOT/tests/integration
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 # setup_xfs NAME: a plain XFS on a loop device at $TMP/NAME/mnt -> LOOP DEVNAME MNT
-setup_xfs() {
-	local d=$TMP/$1
-	mkdir -p "$d/mnt"
-	truncate -s 300M "$d/img" && mkfs.xfs -q "$d/img" || return 1
-	LOOP=$(losetup -f --show "$d/img") || return 1
-	at_exit "losetup -d $LOOP"
-	mount -o noatime "$LOOP" "$d/mnt" || return 1
-	at_exit "umount $d/mnt"
-	DEVNAME=$(basename "$LOOP")
-	MNT=$d/mnt
-}
+setup_xfs() { loop_fs xfs "$TMP/$1" 300M noatime; }
 
 # hook_has PATTERN...: a webhook line matching every extended regex.
 hook_has() {

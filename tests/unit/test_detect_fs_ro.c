@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * ext4 and read-only filesystems: mountinfo lines as the kernels print them
- * (6.x's emergency_ro, older kernels' "ro" superblock), ext4_error alerts,
+ * ext4 and read-only filesystems, on mount tables made from mountinfo lines
+ * as the kernels print them (the parser itself: test_mountinfo.c): ext4_error alerts,
  * the read-only transition told apart (after an error: critical; an
  * admin's remount: warning), sticky until unmounted or read-write again and
  * kept across a restart, and the superblock's error record reported once.
@@ -80,35 +80,6 @@ static struct mb_fs_event ext4_err(uint64_t ts, const char *fn, uint32_t line)
 	snprintf(e.detail, sizeof(e.detail), "%s", fn);
 	strcpy(e.comm, "imap");
 	return e;
-}
-
-static void test_mountinfo_parse(void **state)
-{
-	struct mb_mount m;
-
-	(void)state;
-	memset(&m, 0, sizeof(m));
-	assert_int_equal(mb_mountinfo_parse(SPOOL_EMERG, &m), 0);
-	assert_int_equal(m.dev, SDB1);
-	assert_int_equal(m.mount_id, 31);
-	assert_string_equal(m.mountpoint, "/var/mail");
-	assert_string_equal(m.fstype, "ext4");
-	assert_int_equal(m.flags, MB_MNT_EMERGENCY_RO | MB_MNT_ERRORS_RO);
-	/* The superblock decides, not the mount (ProtectSystem= makes every mount ro). */
-	assert_int_equal(mb_mountinfo_parse("40 1 8:17 / /var/mail\\040x ro,relatime shared:1 - "
-					    "ext4 /dev/sdb1 rw,shutdown\n",
-					    &m),
-			 0);
-	assert_string_equal(m.mountpoint, "/var/mail x");
-	assert_int_equal(m.flags, MB_MNT_SHUTDOWN);
-	assert_int_equal(mb_mountinfo_parse(SPOOL_RO, &m), 0);
-	assert_int_equal(m.flags, MB_MNT_RO | MB_MNT_ERRORS_RO);
-	/* "ro" must be a whole option: "errors=remount-ro" alone is not read-only. */
-	assert_int_equal(
-		mb_mountinfo_parse("1 0 0:5 / /x rw - tmpfs tmpfs rw,nr_inodes=5,ro2\n", &m), 0);
-	assert_int_equal(m.flags, 0);
-	assert_int_equal(mb_mountinfo_parse("garbage\n", &m), -EINVAL);
-	assert_int_equal(mb_mountinfo_parse("1 0 0:5 / /x rw tmpfs\n", &m), -EINVAL);
 }
 
 static void test_ext4_error_alert(void **state)
@@ -399,7 +370,6 @@ static void test_recorded_across_restart(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_mountinfo_parse),
 		cmocka_unit_test_setup_teardown(test_ext4_error_alert, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readonly_after_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readonly_refuses, setup, teardown),

@@ -3,7 +3,7 @@
  * The Alertmanager push without sockets: which alerts start, refresh and
  * end an entry, when events expire, when acknowledged entries go, the
  * bounded set, the JSON body, the URLs and config keys it is configured
- * with, and the spool directories `check` compares the textfile's with.
+ * with.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,7 +17,6 @@
 #include <cmocka.h>
 #include "../../user/config.h"
 #include "../../user/push_msg.h"
-#include "../../user/spool.h"
 
 #define T0 1796126400000LL /* 2026-12-01T12:00:00Z */
 
@@ -267,26 +266,6 @@ static void test_config_keys(void **state)
 	assert_non_null(strstr(err, ":3: listen: duplicate key"));
 }
 
-static void test_dovecot_dirs(void **state)
-{
-	char dirs[MB_SPOOL_MAX][MB_PATH_LEN];
-	int n = 0;
-
-	assert_int_equal(mb_spool_dovecot_dirs("mbox:~/mail:INBOX=/var/mail/%u", dirs, &n, 8), 1);
-	assert_string_equal(dirs[0], "/var/mail");
-	assert_int_equal(mb_spool_dovecot_dirs("maildir:/srv/vmail/%d/%n:INDEX=/var/idx/%u", dirs,
-					       &n, 8),
-			 2);
-	assert_string_equal(dirs[1], "/srv/vmail");
-	assert_string_equal(dirs[2], "/var/idx");
-	assert_int_equal(mb_spool_dovecot_dirs("mdbox:/srv/mail/", dirs, &n, 8), 1);
-	assert_string_equal(dirs[3], "/srv/mail");
-	assert_int_equal(mb_spool_dovecot_dirs("maildir:/var/mail/%u", dirs, &n, 8), 0); /* dup */
-	assert_int_equal(mb_spool_dovecot_dirs("maildir:~/Maildir", dirs, &n, 8), 0);
-	assert_int_equal(mb_spool_dovecot_dirs("", dirs, &n, 8), 0);
-	assert_int_equal(n, 4);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -297,7 +276,6 @@ int main(void)
 		cmocka_unit_test(test_body),
 		cmocka_unit_test(test_urls),
 		cmocka_unit_test(test_config_keys),
-		cmocka_unit_test(test_dovecot_dirs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,6 +9,6 @@ kernel=${1:?usage: fs.sh KERNEL_RELEASE}
 make -C "$root" -s mailbpf .output/faultfs || exit 1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-tar -czf "$tmp/fs-tests.tar.gz" -C "$root" tests/integration tools/xfs-fault.sh .output/faultfs
+tar -czf "$tmp/fs-tests.tar.gz" -C "$root" tests/integration tests/lib tools/xfs-fault.sh .output/faultfs
 MAILBPF_VM_SRC=$root MAILBPF_VM_FILES="$tmp/fs-tests.tar.gz" \
 	bash "${MAILBPF_VM_RUN:-$root/tests/vm/run.sh}" "$kernel" "$root/tests/vm/fs-guest.sh"
