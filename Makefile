@@ -18,13 +18,14 @@ BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS)) \
 	$(patsubst bpf/%.bpf.c,$(OUTPUT)/%.v2.skel.h,$(BPF_SRCS)) $(OUTPUT)/.skel-same
 
-# Modules that talk to the kernel or own main(); everything else in user/
-# is pure logic, archived and linked into the unit tests.
-KERNEL_SRCS := user/main.c user/probes.c user/trace.c user/run.c user/check.c \
-	user/devices.c user/privs.c user/daemon.c user/collect.c user/probes_maps.c \
-	user/kfeatures.c user/probes_fs.c user/procscan.c user/daemon_net.c
-USER_SRCS := $(wildcard user/*.c)
-PURE_SRCS := $(filter-out $(KERNEL_SRCS),$(USER_SRCS))
+# user/ is layered, one folder per layer (docs/ARCHITECTURE.md). Modules that
+# talk to the kernel or own main() are in cli/, collector/ and probes/;
+# everything else is pure logic, archived and linked into the unit tests.
+LAYERS := base detect output probes collector cli
+USER_SRCS := $(wildcard $(addsuffix /*.c,$(addprefix user/,$(LAYERS))))
+KERNEL_SRCS := $(wildcard user/cli/*.c user/collector/*.c user/probes/*.c)
+PURE_SRCS := $(filter-out $(KERNEL_SRCS),$(USER_SRCS)) user/collector/spool.c
+USER_HDRS := $(wildcard user/*/*.h)
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
 PURE_ASAN_OBJS := $(patsubst user/%.c,$(OUTPUT)/asan/%.o,$(PURE_SRCS))
 
@@ -34,7 +35,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 WARN := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -DMAILBPF_VERSION='"$(VERSION)"' \
-	-I$(OUTPUT) -Ibpf -Iuser
+	-I$(OUTPUT) -Ibpf $(addprefix -Iuser/,$(LAYERS))
 # libbpf is linked statically (libbpf.a from libbpf-dev), as Debian's
 # libbpf-tools does: the binary then needs only libc, libelf and zlib at run
 # time and runs on any Debian 12+ whatever libbpf1 the host has.
@@ -99,8 +100,9 @@ $(OUTPUT)/.skel-same: tools/skel-same.sh $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel
 	$(call msg,CHECK,skeleton layouts v2 = v3)
 	$(Q)bash tools/skel-same.sh $(patsubst bpf/%.bpf.c,%,$(BPF_SRCS)) && touch $@
 
-$(OUTPUT)/user/%.o: user/%.c $(wildcard user/*.h) bpf/mailbpf.h $(SKELS) | $(OUTPUT)/user
+$(OUTPUT)/user/%.o: user/%.c $(USER_HDRS) bpf/mailbpf.h $(SKELS) | $(OUTPUT)/user
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 mailbpf: $(USER_OBJS)
@@ -108,8 +110,9 @@ mailbpf: $(USER_OBJS)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # Unit tests: pure modules rebuilt with ASan/UBSan.
-$(OUTPUT)/asan/%.o: user/%.c $(wildcard user/*.h) bpf/mailbpf.h $(OUTPUT)/.deps-test | $(OUTPUT)/asan
+$(OUTPUT)/asan/%.o: user/%.c $(USER_HDRS) bpf/mailbpf.h $(OUTPUT)/.deps-test | $(OUTPUT)/asan
 	$(call msg,CC-ASAN,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(ASAN) -c $< -o $@
 
 $(OUTPUT)/libpure-asan.a: $(PURE_ASAN_OBJS)
@@ -183,7 +186,7 @@ vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
 
 format:
-	clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h tests/unit/*.c tools/*.c
+	clang-format -i bpf/*.c bpf/*.h user/*/*.c user/*/*.h tests/unit/*.c tools/*.c
 
 install: mailbpf
 	install -D -m 0755 mailbpf $(DESTDIR)$(PREFIX)/sbin/mailbpf
