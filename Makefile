@@ -26,6 +26,7 @@ USER_SRCS := $(wildcard $(addsuffix /*.c,$(addprefix user/,$(LAYERS))))
 KERNEL_SRCS := $(wildcard user/cli/*.c user/collector/*.c user/probes/*.c)
 PURE_SRCS := $(filter-out $(KERNEL_SRCS),$(USER_SRCS)) user/collector/spool.c
 USER_HDRS := $(wildcard user/*/*.h)
+USER_INC := $(addprefix -Iuser/,$(LAYERS))
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
 PURE_ASAN_OBJS := $(patsubst user/%.c,$(OUTPUT)/asan/%.o,$(PURE_SRCS))
 
@@ -35,7 +36,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 WARN := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -DMAILBPF_VERSION='"$(VERSION)"' \
-	-I$(OUTPUT) -Ibpf $(addprefix -Iuser/,$(LAYERS))
+	-I$(OUTPUT) -Ibpf $(USER_INC)
 # libbpf is linked statically (libbpf.a from libbpf-dev), as Debian's
 # libbpf-tools does: the binary then needs only libc, libelf and zlib at run
 # time and runs on any Debian 12+ whatever libbpf1 the host has.
@@ -178,6 +179,10 @@ deb: $(OUTPUT)/.deps-deb
 # libFuzzer targets (config parser, event decoder), bounded by FUZZ_SECONDS.
 fuzz:
 	$(Q)bash tests/fuzz/run.sh
+
+# For scripts (tests/fuzz/run.sh): make -s print-PURE_SRCS
+print-%:
+	@echo $($*)
 
 bench: $(OUTPUT)/.deps-bench mailbpf $(OUTPUT)/mbload $(OUTPUT)/mbfloor
 	$(Q)bash tools/bench.sh

@@ -15,9 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "../../user/config.h"
-#include "../../user/push_msg.h"
-#include "../../user/spool.h"
+#include "config.h"
+#include "push_msg.h"
+#include "spool.h"
 
 #define T0 1796126400000LL /* 2026-12-01T12:00:00Z */
 
