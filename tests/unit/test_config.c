@@ -16,6 +16,7 @@
 #include <cmocka.h>
 #include "config.h"
 #include "config_parse.h"
+#include "names.h"
 
 static char dir[64], path[128];
 

@@ -71,12 +71,13 @@ void mb_config_defaults(struct mb_config *c);
  */
 int mb_config_load(struct mb_config *c, const char *path, char *err, size_t errlen);
 
-/* "auto", "fexit", "mm" or "syscall"; mb_config_parse_exec_probe() reads them back. */
-const char *mb_exec_probe_name(int probe);
+/*
+ * An exec_probe value: a name of mb_exec_probe_name() (names.h), or "mm", the
+ * retired tier, read as auto. 0 or -EINVAL.
+ */
 int mb_config_parse_exec_probe(const char *v, int *out);
 
-/* "dovecot", "postfix", "exim", "other"; mb_config_parse_flavor() reads them back. */
-const char *mb_flavor_name(int flavor);
+/* A flavor value: a name of mb_flavor_name() (names.h). 0 or -EINVAL. */
 int mb_config_parse_flavor(const char *v, int *out);
 
 /* Index+1 of the daemon with this master comm, 0 if not watched. */

@@ -5,15 +5,14 @@
  * watch the wrong thing.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
 #include "config.h"
 #include "config_parse.h"
-#include "httpd.h"
-#include "push_msg.h"
+#include "names.h"
+#include "netaddr.h"
 
 /*
  * Why window 5000 ms: on SIGHUP Dovecot's master re-runs the config parser
@@ -52,17 +51,10 @@ void mb_config_daemon_defaults(struct mb_daemon_cfg *d, const char *name)
 	}
 }
 
-static const char *const flavor_names[] = { "other", "dovecot", "postfix", "exim" };
-
-const char *mb_flavor_name(int flavor)
-{
-	return flavor > 0 && flavor <= MB_FLAVOR_EXIM ? flavor_names[flavor] : flavor_names[0];
-}
-
 int mb_config_parse_flavor(const char *v, int *out)
 {
 	for (int i = 0; i <= MB_FLAVOR_EXIM; i++) {
-		if (!strcmp(v, flavor_names[i])) {
+		if (!strcmp(v, mb_flavor_name(i))) {
 			*out = i;
 			return 0;
 		}
@@ -173,42 +165,13 @@ int mb_config_parse_duration_ms(const char *s, uint64_t *out)
 	return -EINVAL;
 }
 
-/* Names from the build host's <signal.h>: the numbering the kernel uses. */
-static const struct {
-	const char *name;
-	int sig;
-} signames[] = {
-	{ "HUP", SIGHUP },	 { "INT", SIGINT },   { "QUIT", SIGQUIT },
-	{ "ILL", SIGILL },	 { "TRAP", SIGTRAP }, { "ABRT", SIGABRT },
-	{ "IOT", SIGIOT },	 { "BUS", SIGBUS },   { "FPE", SIGFPE },
-	{ "KILL", SIGKILL },	 { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV },
-	{ "USR2", SIGUSR2 },	 { "PIPE", SIGPIPE }, { "ALRM", SIGALRM },
-	{ "TERM", SIGTERM },
-#ifdef SIGSTKFLT
-	{ "STKFLT", SIGSTKFLT },
-#endif
-	{ "CHLD", SIGCHLD },	 { "CONT", SIGCONT }, { "STOP", SIGSTOP },
-	{ "TSTP", SIGTSTP },	 { "TTIN", SIGTTIN }, { "TTOU", SIGTTOU },
-	{ "URG", SIGURG },	 { "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ },
-	{ "VTALRM", SIGVTALRM }, { "PROF", SIGPROF }, { "WINCH", SIGWINCH },
-	{ "IO", SIGIO },	 { "POLL", SIGPOLL }, { "PWR", SIGPWR },
-	{ "SYS", SIGSYS },
-};
-
 static int signal_number(const char *tok)
 {
 	uint64_t v;
-	size_t i;
 
 	if (!mb_config_parse_uint(tok, 1, 63, &v))
 		return (int)v;
-	if (!strncasecmp(tok, "SIG", 3))
-		tok += 3;
-	for (i = 0; i < sizeof(signames) / sizeof(signames[0]); i++) {
-		if (!strcasecmp(tok, signames[i].name))
-			return signames[i].sig;
-	}
-	return -EINVAL;
+	return mb_signal_number(tok);
 }
 
 int mb_config_parse_signals(const char *s, uint64_t *mask)
@@ -302,18 +265,6 @@ int mb_config_parse_comms(const char *s, char comms[][MB_COMM_LEN], int *ncomms)
 	return 0;
 }
 
-static const char *const exec_probe_names[MB_EXEC_PROBE_MAX] = {
-	[MB_EXEC_PROBE_AUTO] = "auto",
-	[MB_EXEC_PROBE_FEXIT] = "fexit",
-	[MB_EXEC_PROBE_SYSCALL] = "syscall",
-};
-
-const char *mb_exec_probe_name(int probe)
-{
-	return probe > 0 && probe < MB_EXEC_PROBE_MAX ? exec_probe_names[probe] :
-							exec_probe_names[0];
-}
-
 int mb_config_parse_exec_probe(const char *v, int *out)
 {
 	/*
@@ -325,7 +276,7 @@ int mb_config_parse_exec_probe(const char *v, int *out)
 		return 0;
 	}
 	for (int i = 0; i < MB_EXEC_PROBE_MAX; i++) {
-		if (!strcmp(v, exec_probe_names[i])) {
+		if (!strcmp(v, mb_exec_probe_name(i))) {
 			*out = i;
 			return 0;
 		}

@@ -67,3 +67,8 @@ const char *mb_libbpf_log_last(void)
 	snprintf(line, sizeof(line), "%.*s", (int)(end - p), p);
 	return line;
 }
+
+void mb_libbpf_verbose(int on)
+{
+	mb_verbose = on;
+}

@@ -18,6 +18,8 @@ void mb_log(enum mb_log_level level, const char *fmt, ...) __attribute__((format
 #include <bpf/libbpf.h>
 int mb_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args);
 void mb_libbpf_log_clear(void);
+/* -v: debug lines and libbpf's messages go to stderr (else libbpf's are kept). */
+void mb_libbpf_verbose(int on);
 const char *mb_libbpf_log_last(void);
 
 #endif

@@ -13,7 +13,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include "detect.h"
+#include "mounts.h"
 
 #define KDEV(ma, mi) (((uint32_t)(ma) << 20) | ((uint32_t)(mi)&0xfffff))
 
@@ -71,4 +71,21 @@ int mb_mountinfo_parse(const char *line, struct mb_mount *m)
 	if (has_opt(sopts, "errors=remount-ro"))
 		m->flags |= MB_MNT_ERRORS_RO;
 	return 0;
+}
+
+/*
+ * Bind mounts share a dev; the first line of mountinfo for it is the
+ * original mount, which is the name an operator knows the device by.
+ */
+const struct mb_mount *mb_mounts_find(const struct mb_mounts *t, uint32_t dev)
+{
+	int i, n;
+
+	if (!t)
+		return NULL;
+	n = t->n < MB_MAX_MOUNTS ? t->n : MB_MAX_MOUNTS;
+	for (i = 0; i < n; i++)
+		if (t->m[i].dev == dev)
+			return &t->m[i];
+	return NULL;
 }

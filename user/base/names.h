@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Names for the numbers the kernel hands us (errno, signal, signal_generate
- * result) and small string helpers for the fixed-size char arrays in
- * bpf/mailbpf.h and for alert text. Implemented in detect_common.c.
+ * Names for the numbers the kernel and mailbpf use (errno, signal,
+ * signal_generate result, event type, fs source, XFS shutdown flags, probe
+ * family, program state, exec tier, daemon flavour): every enum -> string
+ * table has its one home in names.c. Also small string helpers for the
+ * fixed-size char arrays in bpf/mailbpf.h.
  */
 #ifndef MAILBPF_NAMES_H
 #define MAILBPF_NAMES_H
@@ -10,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "../bpf/mailbpf.h"
-#include "detect.h"
+#include "alert.h"
 
 /*
  * "E2BIG", "ENOENT", ... for a positive errno (a negative one is folded to
@@ -20,8 +22,10 @@
  */
 const char *mb_errno_name(int err);
 
-/* "SIGHUP", "SIGUSR1", ... (Linux x86 numbering); "SIG<n>" otherwise. */
+/* "SIGHUP", "SIGUSR1", ... (Linux x86-64 numbering); "SIG<n>" otherwise. */
 const char *mb_signal_name(int sig);
+/* The number for "HUP", "SIGHUP", "sighup" (and SIGIOT, SIGPOLL); -EINVAL otherwise. */
+int mb_signal_number(const char *name);
 
 /*
  * A wait status as the kernel keeps it (task->exit_code): "exit 84",
@@ -49,8 +53,36 @@ void mb_copy_fixed(char *dst, size_t dstlen, const char *src, size_t srcmax);
  */
 void mb_task_ancestry(const struct mb_task *t, char *buf, size_t len);
 
+/* "exec_fail", "signal", "fs_shutdown", ... (the --type / JSON names). */
+const char *mb_event_type_name(uint32_t type);
+int mb_event_type_parse(const char *name);
+
+/* "xfs_buf_ioerror", ... for enum mb_fs_source. */
+const char *mb_fs_source_name(uint32_t source);
+
+/* XFS shutdown reasons, fs/xfs/xfs_mount.h SHUTDOWN_*. */
+#define MB_XFS_SHUTDOWN_META_IO 0x01
+#define MB_XFS_SHUTDOWN_LOG_IO 0x02
+#define MB_XFS_SHUTDOWN_FORCE_UMOUNT 0x04
+#define MB_XFS_SHUTDOWN_CORRUPT 0x08
+#define MB_XFS_SHUTDOWN_DEVICE_REMOVED 0x20
+
+/* "metadata_io|log_io", "none", unknown bits as hex. */
+void mb_fs_shutdown_flags_str(uint32_t flags, char *buf, size_t len);
+/* The flags of a shutdown record by its source: XFS bits, ext4's mode, or "unknown". */
+void mb_fs_shutdown_desc(uint32_t source, uint32_t flags, char *buf, size_t len);
+
+/* "exec", "signal", ... for enum mb_probe. */
+const char *mb_probe_name(int probe);
+/* "attached", "no tracepoint in this kernel", ... for enum mb_prog_state (progs.h). */
+const char *mb_prog_state_name(int state);
+/* "auto", "fexit" or "syscall" (enum mb_exec_probe); mb_config_parse_exec_probe() reads them back. */
+const char *mb_exec_probe_name(int probe);
+/* "dovecot", "postfix", "exim", "other"; mb_config_parse_flavor() reads them back. */
+const char *mb_flavor_name(int flavor);
+
 /*
- * printf into a->summary. Summaries quote kernel strings of any length and
+ * printf into a->summary (alert.c). Summaries quote kernel strings of any length and
  * are cut at sizeof(summary) by design; this keeps gcc's truncation
  * warning for the places where cutting would be a bug.
  */

@@ -11,7 +11,4 @@ int cmd_trace(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 
-/* libbpf's messages go to stderr only with -v. */
-void mb_libbpf_verbose(int on);
-
 #endif

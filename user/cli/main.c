@@ -7,11 +7,6 @@
 #include "cli.h"
 #include "log.h"
 
-void mb_libbpf_verbose(int on)
-{
-	mb_verbose = on;
-}
-
 static void usage(FILE *out)
 {
 	fprintf(out,

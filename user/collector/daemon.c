@@ -21,14 +21,6 @@
 #define DRAIN_POLL_MS 10 /* re-poll soon after a batch: records without a wakeup */
 #define IDLE_POLL_MS 500
 
-static uint64_t boot_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
-}
-
 static void on_alert(void *ctx, const struct mb_alert *a)
 {
 	struct mb_daemon *d = ctx;
@@ -86,8 +78,8 @@ static int on_event(void *ctx, void *data, size_t size)
 		mb_fs_feed(d->fs, &ev.fs, &d->mounts);
 		/* A filesystem error may have just made it read-only: look now. */
 		if (ev.hdr.type != MB_EV_BLOCK_ERROR) {
-			mb_daemon_mounts(d, boot_ns());
-			mb_fs_refresh(d->fs, &d->mounts, boot_ns());
+			mb_daemon_mounts(d, mb_boot_ns());
+			mb_fs_refresh(d->fs, &d->mounts, mb_boot_ns());
 		}
 	}
 	d->busy = 1;
@@ -252,14 +244,14 @@ int mb_daemon_start(struct mb_daemon *d)
 	}
 	if (d->probes.attached[MB_PROBE_PROC])
 		mb_chain_set_hold(d->chain, 1500 * NS_PER_MS);
-	mb_daemon_scan(d, boot_ns());
-	write_textfile(d, boot_ns());
+	mb_daemon_scan(d, mb_boot_ns());
+	write_textfile(d, mb_boot_ns());
 	return 0;
 }
 
 int mb_daemon_step(struct mb_daemon *d)
 {
-	uint64_t now = boot_ns();
+	uint64_t now = mb_boot_ns();
 	int timeout, err;
 
 	timeout = d->busy ? DRAIN_POLL_MS : IDLE_POLL_MS;
@@ -270,7 +262,7 @@ int mb_daemon_step(struct mb_daemon *d)
 		err = mb_probes_poll(&d->probes, timeout);
 	if (err < 0)
 		return err;
-	now = boot_ns();
+	now = mb_boot_ns();
 	mb_chain_tick(d->chain, now);
 	mb_startup_tick(d->startup, now);
 	if (now >= d->next_scan_ns)
@@ -329,7 +321,7 @@ void mb_daemon_stop(struct mb_daemon *d)
 	if (!d)
 		return;
 	if (d->probes.rb) {
-		write_textfile(d, boot_ns());
+		write_textfile(d, mb_boot_ns());
 		mb_probes_stop(&d->probes);
 	}
 	free_detectors(d);

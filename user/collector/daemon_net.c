@@ -16,14 +16,6 @@
 #include "daemon.h"
 #include "log.h"
 
-static uint64_t boot_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
-}
-
 int64_t mb_wall_ms(void)
 {
 	struct timespec ts;
@@ -127,7 +119,7 @@ int mb_daemon_poll_net(struct mb_daemon *d, uint64_t now, int timeout)
 	if (poll(pfd, (nfds_t)(n + d->push.n), timeout) < 0 && errno != EINTR)
 		return -errno;
 	err = mb_probes_poll(&d->probes, 0);
-	now = boot_ns();
+	now = mb_boot_ns();
 	if (http_at >= 0)
 		mb_httpd_handle(&d->httpd, pfd[http_at].revents, now);
 	mb_push_handle(&d->push, &pfd[n], now);

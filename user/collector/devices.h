@@ -5,7 +5,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "detect.h"
+#include "alert.h"
+#include "mounts.h"
 
 /* Read a mountinfo file (normally /proc/self/mountinfo) into t. */
 int mb_mounts_read(struct mb_mounts *t, const char *path);

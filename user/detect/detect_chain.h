@@ -11,7 +11,7 @@
 #define MAILBPF_DETECT_CHAIN_H
 
 #include <stdint.h>
-#include "detect.h"
+#include "alert.h"
 
 #define MB_CHAIN_RELOADS 16 /* recent reloads remembered per daemon */
 #define MB_CHAIN_SENDERS 4 /* distinct reload senders named in the alert */

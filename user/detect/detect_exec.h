@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "detect.h"
+#include "alert.h"
 
 #define MB_EXEC_TABLE 256 /* (kind, program) rate-limit slots, oldest evicted */
 #define MB_EXEC_RATE_NS (60 * NS_PER_SEC) /* one alert per (kind, program) per this */

@@ -10,7 +10,6 @@
 #include <string.h>
 #include "detect_fs_priv.h"
 #include "names.h"
-#include "event_fmt.h"
 
 struct mb_fs_det *mb_fs_new(struct mb_alert_sink sink)
 {
@@ -52,50 +51,6 @@ static void resolve(struct where *w, uint32_t dev, const struct mb_mounts *mount
 	memset(w, 0, sizeof(*w));
 	w->mount_id = -1;
 	snprintf(w->devname, sizeof(w->devname), "%u:%u", dev >> 20, dev & 0xfffff);
-}
-
-void mb_fs_shutdown_flags_str(uint32_t flags, char *buf, size_t len)
-{
-	static const struct {
-		uint32_t bit;
-		const char *name;
-	} bits[] = {
-		{ MB_XFS_SHUTDOWN_META_IO, "metadata_io" },
-		{ MB_XFS_SHUTDOWN_LOG_IO, "log_io" },
-		{ MB_XFS_SHUTDOWN_FORCE_UMOUNT, "force_umount" },
-		{ MB_XFS_SHUTDOWN_CORRUPT, "corruption" },
-		{ MB_XFS_SHUTDOWN_DEVICE_REMOVED, "device_removed" },
-	};
-	size_t off = 0, i;
-	int n;
-
-	if (!buf || !len)
-		return;
-	snprintf(buf, len, "none");
-	for (i = 0; i < sizeof(bits) / sizeof(bits[0]) && off < len; i++) {
-		if (!(flags & bits[i].bit))
-			continue;
-		flags &= ~bits[i].bit;
-		n = snprintf(buf + off, len - off, "%s%s", off ? "|" : "", bits[i].name);
-		off += n > 0 ? (size_t)n : 0;
-	}
-	if (flags && off < len)
-		snprintf(buf + off, len - off, "%s0x%x", off ? "|" : "", flags);
-}
-
-void mb_fs_shutdown_desc(uint32_t source, uint32_t flags, char *buf, size_t len)
-{
-	/* EXT4_GOING_FLAGS_*: how much was written before the shutdown. */
-	static const char *const ext4[] = { "default", "logflush", "nologflush" };
-
-	if (!buf || !len)
-		return;
-	if (source == MB_FS_EXT4_SHUTDOWN)
-		snprintf(buf, len, "%s", flags < 3 ? ext4[flags] : "unknown");
-	else if (source == MB_FS_MNT_SHUTDOWN)
-		snprintf(buf, len, "unknown");
-	else
-		mb_fs_shutdown_flags_str(flags, buf, len);
 }
 
 /* Returns the count to report as suppressed, or -1 when this one is folded. */

@@ -12,7 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include "detect.h"
+#include "alert.h"
+#include "mounts.h"
+#include "names.h"
 
 #define MB_FS_MAX_FLAGS 32 /* sticky shutdown flags kept, oldest evicted */
 #define MB_FS_RATE_SLOTS 64 /* (kind, device) rate-limit slots */
@@ -32,12 +34,6 @@ enum mb_ro_cause {
 	MB_RO_INFERRED = 4,
 };
 
-/* XFS shutdown reasons, fs/xfs/xfs_mount.h SHUTDOWN_*. */
-#define MB_XFS_SHUTDOWN_META_IO 0x01
-#define MB_XFS_SHUTDOWN_LOG_IO 0x02
-#define MB_XFS_SHUTDOWN_FORCE_UMOUNT 0x04
-#define MB_XFS_SHUTDOWN_CORRUPT 0x08
-#define MB_XFS_SHUTDOWN_DEVICE_REMOVED 0x20
 
 struct mb_fs_flag {
 	uint32_t dev; /* kernel dev_t: major << 20 | minor */
@@ -74,11 +70,6 @@ const struct mb_fs_flag *mb_fs_shutdown_at(const struct mb_fs_det *f, int i);
  * when added, 0 when that mount is already flagged, -EINVAL for NULL.
  */
 int mb_fs_restore_flag(struct mb_fs_det *f, const struct mb_fs_flag *fg);
-
-/* "metadata_io|log_io", unknown bits as hex, "none" for 0. */
-void mb_fs_shutdown_flags_str(uint32_t flags, char *buf, size_t len);
-/* The same for any shutdown source: XFS flags, ext4's "logflush" and so on. */
-void mb_fs_shutdown_desc(uint32_t source, uint32_t flags, char *buf, size_t len);
 
 /*
  * detect_fs_ro.c. Read-only transitions, decided by mb_fs_refresh from the

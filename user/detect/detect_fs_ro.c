@@ -13,7 +13,6 @@
 #include <string.h>
 #include <time.h>
 #include "detect_fs_priv.h"
-#include "event_fmt.h"
 #include "names.h"
 
 #define RO_NOW(flags) ((flags) & (MB_MNT_RO | MB_MNT_EMERGENCY_RO | MB_MNT_REFUSES))

@@ -16,7 +16,7 @@
 #define MAILBPF_DETECT_MASTER_H
 
 #include <stdint.h>
-#include "detect.h"
+#include "alert.h"
 
 #define MB_MASTERS_PER_DAEMON 4 /* instances of one daemon tracked */
 #define MB_MASTER_RELOADS 4 /* recent reloads named in the alert */

@@ -11,7 +11,7 @@
 #define MAILBPF_DETECT_RELOAD_H
 
 #include <stdint.h>
-#include "detect.h"
+#include "alert.h"
 
 /* Masters tracked per daemon (several instances of one daemon can run). */
 #define MB_RELOAD_TARGETS 8

@@ -18,7 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "detect.h"
+#include "alert.h"
 #include "detect_chain.h"
 
 #define MB_STARTUP_SERVICES 32 /* (daemon, service) loops tracked */

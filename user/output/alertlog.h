@@ -9,7 +9,7 @@
 
 #include <stdio.h>
 #include "config.h"
-#include "detect.h"
+#include "alert.h"
 
 struct mb_alertlog {
 	FILE *f; /* NULL: no file, syslog only */

@@ -13,55 +13,6 @@
 #include "escape.h"
 #include "event_fmt.h"
 #include "names.h"
-#include "detect_fs.h"
-
-static const char *const type_names[MB_EV_MAX] = {
-	[MB_EV_EXEC_FAIL] = "exec_fail",     [MB_EV_EXEC_NEAR] = "exec_near",
-	[MB_EV_SIGNAL] = "signal",	     [MB_EV_FS_ERROR] = "fs_error",
-	[MB_EV_FS_SHUTDOWN] = "fs_shutdown", [MB_EV_FS_CORRUPT] = "fs_corrupt",
-	[MB_EV_BLOCK_ERROR] = "block_error", [MB_EV_PROC_EXIT] = "proc_exit",
-};
-
-static const char *const fs_sources[] = {
-	[MB_FS_BUF_IOERROR] = "xfs_buf_ioerror",
-	[MB_FS_FORCE_SHUTDOWN] = "xfs_force_shutdown",
-	[MB_FS_MARK_SICK] = "xfs_fs_mark_sick",
-	[MB_FS_MARK_CORRUPT] = "xfs_fs_mark_corrupt",
-	[MB_FS_INODE_SICK] = "xfs_inode_mark_sick",
-	[MB_FS_INODE_CORRUPT] = "xfs_inode_mark_corrupt",
-	[MB_FS_GROUP_SICK] = "xfs_group_mark_sick",
-	[MB_FS_GROUP_CORRUPT] = "xfs_group_mark_corrupt",
-	[MB_FS_BTREE_CORRUPT] = "xfs_btree_corrupt",
-	[MB_FS_UNFIXED_CORRUPTION] = "xfs_fs_unfixed_corruption",
-	[MB_FS_BLOCK_RQ_ERROR] = "block_rq_error",
-	[MB_FS_STAT_EIO] = "stat_eio",
-	[MB_FS_EXT4_ERROR] = "ext4_error",
-	[MB_FS_EXT4_SHUTDOWN] = "ext4_shutdown",
-	[MB_FS_AG_SICK] = "xfs_ag_mark_sick",
-	[MB_FS_AG_CORRUPT] = "xfs_ag_mark_corrupt",
-	[MB_FS_BLOCK_NOTSUPP] = "block_rq_notsupp",
-	[MB_FS_MNT_SHUTDOWN] = "mountinfo_shutdown",
-};
-
-const char *mb_fs_source_name(uint32_t source)
-{
-	if (source < sizeof(fs_sources) / sizeof(fs_sources[0]) && fs_sources[source])
-		return fs_sources[source];
-	return "unknown";
-}
-
-const char *mb_event_type_name(uint32_t type)
-{
-	return type < MB_EV_MAX && type_names[type] ? type_names[type] : "unknown";
-}
-
-int mb_event_type_parse(const char *name)
-{
-	for (int t = 1; t < MB_EV_MAX; t++)
-		if (type_names[t] && !strcmp(name, type_names[t]))
-			return t;
-	return -EINVAL;
-}
 
 int mb_event_decode(union mb_event *ev, const void *data, size_t size)
 {
@@ -246,10 +197,7 @@ static void fs_fields(struct line *l, const struct mb_fmt *f, const struct mb_fs
 	str(l, "device", m ? m->devname : dev);
 	str(l, "mountpoint", m ? m->mountpoint : "");
 	str(l, "fstype", m ? m->fstype : "");
-	str(l, "source",
-	    e->source < sizeof(fs_sources) / sizeof(fs_sources[0]) && fs_sources[e->source] ?
-		    fs_sources[e->source] :
-		    "unknown");
+	str(l, "source", mb_fs_source_name(e->source));
 	switch (e->hdr.type) {
 	case MB_EV_FS_SHUTDOWN:
 		mb_fs_shutdown_desc(e->source, e->flags, flags, sizeof(flags));
@@ -396,11 +344,3 @@ int mb_event_human(const struct mb_fmt *f, const union mb_event *ev, char *buf, 
 	return l.o < len ? (int)l.o : -ENOSPC;
 }
 
-int64_t mb_boot_to_wall_ns(void)
-{
-	struct timespec b, r;
-
-	clock_gettime(CLOCK_BOOTTIME, &b);
-	clock_gettime(CLOCK_REALTIME, &r);
-	return ((int64_t)r.tv_sec - b.tv_sec) * 1000000000LL + (r.tv_nsec - b.tv_nsec);
-}

@@ -5,7 +5,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "detect.h"
+#include "alert.h"
+#include "mounts.h"
+#include "names.h" /* mb_event_type_name(), mb_fs_source_name() */
 
 /* A record from the kernel, checked for type and size before use. */
 union mb_event {
@@ -23,13 +25,6 @@ union mb_event {
  */
 int mb_event_decode(union mb_event *ev, const void *data, size_t size);
 
-/* "exec_fail", "signal", "fs_shutdown", ... (the --type / JSON names). */
-const char *mb_event_type_name(uint32_t type);
-int mb_event_type_parse(const char *name);
-
-/* "xfs_buf_ioerror", ... for enum mb_fs_source. */
-const char *mb_fs_source_name(uint32_t source);
-
 /* Formatting context: the boot->wall offset and the mount table. */
 struct mb_fmt {
 	int64_t boot_to_wall_ns; /* add to CLOCK_BOOTTIME to get CLOCK_REALTIME */
@@ -41,8 +36,5 @@ struct mb_fmt {
 int mb_event_json(const struct mb_fmt *f, const union mb_event *ev, char *buf, size_t len);
 int mb_event_human(const struct mb_fmt *f, const union mb_event *ev, char *buf, size_t len);
 const char *mb_event_human_header(void);
-
-/* CLOCK_REALTIME - CLOCK_BOOTTIME, to date kernel timestamps. */
-int64_t mb_boot_to_wall_ns(void);
 
 #endif

@@ -31,65 +31,6 @@ enum { ST_IDLE, ST_READ, ST_WRITE, ST_LINGER };
 
 #define LINGER_MAX_BYTES (64 * 1024)
 
-int mb_httpd_parse_addr(const char *s, void *sa, unsigned int *salen)
-{
-	struct sockaddr_in *in4 = sa;
-	struct sockaddr_in6 *in6 = sa;
-	char host[64];
-	const char *colon, *h = s;
-	size_t hl;
-	char *end;
-	long port;
-
-	if (!s)
-		return -EINVAL;
-	if (*s == '[') {
-		const char *rb = strchr(s, ']');
-
-		if (!rb || rb[1] != ':')
-			return -EINVAL;
-		h = s + 1;
-		hl = (size_t)(rb - h);
-		colon = rb + 1;
-	} else {
-		colon = strrchr(s, ':');
-		if (!colon)
-			return -EINVAL;
-		hl = (size_t)(colon - s);
-	}
-	if (!hl || hl >= sizeof(host) || colon[1] < '0' || colon[1] > '9')
-		return -EINVAL;
-	errno = 0;
-	port = strtol(colon + 1, &end, 10);
-	if (errno || *end || port < 1 || port > 65535)
-		return -EINVAL;
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	memset(sa, 0, sizeof(struct sockaddr_in6));
-	if (*s != '[' && inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
-		in4->sin_family = AF_INET;
-		in4->sin_port = htons((uint16_t)port);
-		*salen = sizeof(*in4);
-		return 0;
-	}
-	if (*s == '[' && inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((uint16_t)port);
-		*salen = sizeof(*in6);
-		return 0;
-	}
-	return -EINVAL;
-}
-
-const char *mb_no_network_hint(int err)
-{
-	/* PrivateNetwork=yes leaves only a down lo; RestrictAddressFamilies= fails socket(). */
-	if (err == EADDRNOTAVAIL || err == EAFNOSUPPORT || err == ENETUNREACH || err == ENETDOWN)
-		return " (the shipped systemd unit has no IP networking: install "
-		       "/usr/share/mailbpf/systemd/network.conf as a drop-in, see mailbpf(8))";
-	return "";
-}
-
 int mb_httpd_open(struct mb_httpd *h, const char *addr)
 {
 	struct sockaddr_storage sa;

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "http_req.h"
+#include "netaddr.h"
 
 #define MB_HTTP_READ_NS (5ULL * 1000000000) /* whole request head */
 #define MB_HTTP_WRITE_NS (10ULL * 1000000000) /* whole response */
@@ -30,16 +31,6 @@ struct mb_httpd {
 	size_t out_len, out_off, out_cap;
 	uint64_t requests, refused; /* answered 200 / anything else or dropped */
 };
-
-/*
- * Parse "127.0.0.1:9638" or "[::1]:9638" (numeric only: binding must not
- * wait for DNS). 0, or -EINVAL with nothing written. sa is a
- * struct sockaddr_storage.
- */
-int mb_httpd_parse_addr(const char *s, void *sa, unsigned int *salen);
-
-/* " (... install the network.conf drop-in ...)" for errnos a unit without IP gives. */
-const char *mb_no_network_hint(int err);
 
 /* Listen on addr. 0 or negative errno (warned, naming addr). */
 int mb_httpd_open(struct mb_httpd *h, const char *addr);

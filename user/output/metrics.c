@@ -22,17 +22,6 @@ static const char *const incident_names[MB_INC_MAX] = {
 	"daemon_exited",
 };
 
-static const char *const probe_names[MB_PROBE_MAX] = {
-	[MB_PROBE_EXEC] = "exec", [MB_PROBE_EXEC_NEAR] = "exec_near", [MB_PROBE_SIGNAL] = "signal",
-	[MB_PROBE_XFS] = "xfs",	  [MB_PROBE_BLOCK] = "block",	      [MB_PROBE_EXT4] = "ext4",
-	[MB_PROBE_PROC] = "proc",
-};
-
-const char *mb_probe_name(int probe)
-{
-	return probe >= 0 && probe < MB_PROBE_MAX ? probe_names[probe] : "unknown";
-}
-
 int mb_metrics_init(struct mb_metrics *m, const struct mb_config *cfg)
 {
 	struct mb_topn *t[] = { &m->exec_failures,  &m->headroom_ppm,  &m->reloads,
@@ -253,13 +242,13 @@ int mb_metrics_render(const struct mb_metrics *m, struct mb_prom *p, double now_
 	mb_prom_family(p, "mailbpf_events_lost_total", "counter",
 		       "Records the kernel could not queue (ring buffer full), per probe.");
 	for (int i = 0; i < MB_PROBE_MAX; i++) {
-		labels[1] = probe_names[i];
+		labels[1] = mb_probe_name(i);
 		mb_prom_sample(p, "mailbpf_events_lost_total", labels, (double)m->lost[i]);
 	}
 	mb_prom_family(p, "mailbpf_probe_attached", "gauge",
 		       "1 when the probe is attached, 0 when this kernel lacks it or it failed.");
 	for (int i = 0; i < MB_PROBE_MAX; i++) {
-		labels[1] = probe_names[i];
+		labels[1] = mb_probe_name(i);
 		mb_prom_sample(p, "mailbpf_probe_attached", labels, m->attached[i] ? 1 : 0);
 	}
 	mb_prom_family(p, "mailbpf_probe_program_attached", "gauge",

@@ -10,8 +10,8 @@
 #include <stdint.h>
 #include "../bpf/mailbpf.h"
 #include "config.h"
-#include "detect.h"
-#include "probes.h"
+#include "alert.h"
+#include "progs.h"
 #include "prom.h"
 #include "topn.h"
 
@@ -73,7 +73,6 @@ void mb_metrics_free(struct mb_metrics *m);
 
 /* Count an alert against mailbpf_incidents_total{kind}; ignores unknown kinds. */
 void mb_metrics_incident(struct mb_metrics *m, const char *kind);
-const char *mb_probe_name(int probe); /* "exec", "signal", ... */
 
 /* The fs tables' second key: mountpoint, 0x1f, fstype. Split on the last
  * 0x1f when rendering: fs type names never contain one. */

@@ -18,7 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "config.h"
-#include "detect.h"
+#include "netaddr.h"
+#include "alert.h"
 
 #define MB_PUSH_MAX 64 /* alerts in the set; the oldest goes first */
 #define MB_PUSH_EVENT_MS (15 * 60 * 1000LL)
@@ -74,14 +75,5 @@ void mb_push_acked(struct mb_push_set *s, int bit, int ntargets, uint64_t seq);
  * realloc'ed, kept by the caller). Returns the length, or -ENOMEM.
  */
 long mb_push_body(const struct mb_push_set *s, char **buf, size_t *cap);
-
-/*
- * "http://HOST[:PORT][/PREFIX]" with HOST a name, an IPv4 address or
- * [IPv6]; PORT defaults to 80. Only http: https needs TLS, which this
- * client does not do. The API path is PREFIX + "/api/v2/alerts". 0, or
- * -EINVAL with nothing written.
- */
-int mb_push_parse_url(const char *url, char *host, size_t hostlen, char *port, size_t portlen,
-		      char *prefix, size_t prefixlen);
 
 #endif

@@ -29,7 +29,7 @@
 #include "proc.skel.h"
 #include "proc.v2.skel.h"
 #include "log.h"
-#include "metrics.h" /* mb_probe_name() */
+#include "names.h"
 #include "probes.h"
 #include "watch_table.h"
 

@@ -8,6 +8,7 @@
 #include "../bpf/mailbpf.h"
 #include "config.h"
 #include "kfeatures.h"
+#include "progs.h"
 
 typedef int (*mb_event_fn)(void *ctx, void *data, size_t size);
 
@@ -26,26 +27,6 @@ struct mb_probes_opts {
 	void *ctx;
 };
 
-/* One BPF program's fate on this kernel (the fs family lists each of its). */
-enum mb_prog_state {
-	MB_PROG_WANTED = 0, /* before load */
-	MB_PROG_ATTACHED,
-	MB_PROG_NO_TRACEPOINT,
-	MB_PROG_LOAD_FAILED,
-	MB_PROG_ATTACH_FAILED,
-	MB_PROG_UNUSED, /* an alternative stands in for it, or it for a missing one */
-};
-
-#define MB_MAX_PROGS 32
-
-struct mb_prog_status {
-	char name[40]; /* the program, named for its tracepoint */
-	char cat[16]; /* tracepoint category: xfs, ext4, block */
-	int probe; /* enum mb_probe */
-	int state; /* enum mb_prog_state */
-	int err; /* negative errno of a failed load or attach */
-};
-
 struct mb_probes {
 	struct exec_bpf *exec;
 	struct signal_bpf *sig;
@@ -62,9 +43,6 @@ struct mb_probes {
 	int nprogs;
 	struct mb_prog_status progs[MB_MAX_PROGS];
 };
-
-/* "attached", "no tracepoint in this kernel", ... */
-const char *mb_prog_state_name(int state);
 
 /* open -> set rodata and sizes -> load -> attach. Negative errno on failure. */
 int mb_probes_start(struct mb_probes *p, const struct mb_probes_opts *o);

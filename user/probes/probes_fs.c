@@ -259,24 +259,6 @@ static void tell(const struct mb_prog_status *st)
 	}
 }
 
-const char *mb_prog_state_name(int state)
-{
-	switch (state) {
-	case MB_PROG_ATTACHED:
-		return "attached";
-	case MB_PROG_NO_TRACEPOINT:
-		return "no tracepoint in this kernel";
-	case MB_PROG_LOAD_FAILED:
-		return "does not load on this kernel";
-	case MB_PROG_ATTACH_FAILED:
-		return "does not attach";
-	case MB_PROG_UNUSED:
-		return "not needed here";
-	default:
-		return "not loaded";
-	}
-}
-
 int mb_probes_start_fs(struct mb_probes *p, const struct mb_probes_opts *o)
 {
 	struct bpf_program *prog;
