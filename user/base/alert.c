@@ -9,6 +9,45 @@
 #include "alert.h"
 #include "names.h"
 
+#define K(id, n, an, st, inc, fs) [MB_AK_##id] = { n, an, st, inc, fs }
+/*                                                                  state incident fs */
+const struct mb_alert_kind_info mb_alert_kinds[MB_AK_MAX] = {
+	K(RELOAD_COLLISION, "reload_collision", "MailbpfReloadCollision", 0, 1, 0),
+	K(RELOAD_STORM, "reload_storm", "MailbpfReloadStorm", 0, 1, 0),
+	K(RELOAD_EXEC_CHAIN, "reload_exec_chain", "MailbpfReloadExecChain", 1, 1, 0),
+	K(EXEC_E2BIG, "exec_e2big", "MailbpfExecE2BIG", 0, 1, 0),
+	K(EXEC_FAILURE, "exec_failure", "MailbpfExecFailure", 0, 1, 0),
+	K(EXEC_NEAR_MISS, "exec_near_miss", "MailbpfExecArgLimitNearlyExhausted", 0, 1, 0),
+	K(FS_IO_ERROR, "fs_io_error", "MailbpfFilesystemIOErrors", 0, 1, 1),
+	K(FS_CORRUPTION, "fs_corruption", "MailbpfFilesystemCorruption", 0, 1, 1),
+	K(FS_SHUTDOWN, "fs_shutdown", "MailbpfFilesystemShutdown", 1, 1, 1),
+	K(BLOCK_IO_ERROR, "block_io_error", "MailbpfBlockIOErrors", 0, 1, 0),
+	K(FS_ERROR, "fs_error", "MailbpfFilesystemErrors", 0, 1, 1),
+	/* An admin's read-only remount is MailbpfFilesystemRemountedReadOnly (push_msg.c). */
+	K(FS_READONLY, "fs_readonly", "MailbpfFilesystemReadOnly", 1, 1, 1),
+	K(FS_RECORDED_ERRORS, "fs_recorded_errors", "MailbpfFilesystemRecordedErrors", 0, 1, 1),
+	K(SERVICE_STARTUP_FAILING, "service_startup_failing", "MailbpfServiceStartupFailing", 1, 1,
+	  0),
+	K(DAEMON_EXITED, "daemon_exited", "MailbpfDaemonDown", 1, 1, 0),
+	K(TEXTFILE_WRITE, "textfile_write", "MailbpfTextfileFilesystemFailing", 1, 0, 0),
+};
+#undef K
+
+int mb_alert_kind_of(const char *name)
+{
+	for (int i = 0; name && i < MB_AK_MAX; i++)
+		if (!strcmp(mb_alert_kinds[i].name, name))
+			return i;
+	return -1;
+}
+
+void mb_alert_start(struct mb_alert *a, uint64_t ts_ns, enum mb_severity sev,
+		    enum mb_alert_kind kind)
+{
+	mb_alert_init(a, ts_ns, sev,
+		      (unsigned)kind < MB_AK_MAX ? mb_alert_kinds[kind].name : "alert");
+}
+
 void mb_alert_init(struct mb_alert *a, uint64_t ts_ns, enum mb_severity sev, const char *kind)
 {
 	memset(a, 0, sizeof(*a));

@@ -25,13 +25,15 @@ static void on_alert(void *ctx, const struct mb_alert *a)
 {
 	struct mb_daemon *d = ctx;
 	double wall = (double)(int64_t)(a->ts_ns + (uint64_t)d->boot_to_wall_ns) / 1e9;
+	int k;
 
 	if (mb_alertlog_write(&d->log, a, wall))
 		warn("alert log: %s", d->log.errmsg);
 	/* Resolutions (info) are logged but are not incidents. */
 	if (a->severity >= MB_SEV_WARNING)
 		mb_metrics_incident(&d->m, a->kind);
-	if (!strncmp(a->kind, "fs_", 3))
+	k = mb_alert_kind_of(a->kind);
+	if (k >= 0 && mb_alert_kinds[k].fs_state)
 		d->state_dirty = 1;
 	d->alert_pending = 1;
 	if (d->push.n)

@@ -35,7 +35,7 @@ void mb_daemon_textfile_alert(struct mb_daemon *d, int err, uint64_t now)
 
 	if (!d->push.n)
 		return;
-	mb_alert_init(&a, now, err ? MB_SEV_CRITICAL : MB_SEV_INFO, "textfile_write");
+	mb_alert_start(&a, now, err ? MB_SEV_CRITICAL : MB_SEV_INFO, MB_AK_TEXTFILE_WRITE);
 	snprintf(
 		a.summary, sizeof(a.summary),
 		err ? "cannot write the textfile %s: %s; the filesystem holding it may be failing" :
@@ -61,7 +61,7 @@ static void push_restored(struct mb_daemon *d)
 		const struct mb_fs_flag *f = mb_fs_shutdown_at(d->fs, i);
 		struct mb_alert a;
 
-		mb_alert_init(&a, f->ts_ns, MB_SEV_CRITICAL, "fs_shutdown");
+		mb_alert_start(&a, f->ts_ns, MB_SEV_CRITICAL, MB_AK_FS_SHUTDOWN);
 		snprintf(a.summary, sizeof(a.summary),
 			 "%s on %s (%s) is shut down (flagged before mailbpf restarted)", f->fstype,
 			 f->devname, f->mountpoint);

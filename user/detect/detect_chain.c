@@ -193,7 +193,7 @@ static void open_incident(struct mb_chain_det *c, int idx, const struct mb_exec_
 	cd->st.loop_first_ns = cd->st.loop_last_ns = 0;
 	cd->st.first_ns = cd->st.last_ns = now;
 
-	mb_alert_init(&a, now, MB_SEV_CRITICAL, "reload_exec_chain");
+	mb_alert_start(&a, now, MB_SEV_CRITICAL, MB_AK_RELOAD_EXEC_CHAIN);
 	mb_alert_str(&a, "daemon", c->cfg.daemons[idx].name);
 	mb_alert_str(&a, "signal", mb_signal_name((int)last->sig));
 	mb_alert_int(&a, "target_pid", last->target_tgid);
@@ -292,7 +292,7 @@ static void close_incident(struct mb_chain_det *c, int idx, uint64_t now, const 
 	join_names(progs, sizeof(progs), &cd->inc, 0);
 	join_list(svcs, sizeof(svcs), cd->inc.svcs, cd->inc.nsvc);
 	join_list(sts, sizeof(sts), cd->inc.statuses, cd->inc.nstatus);
-	mb_alert_init(&a, now, MB_SEV_INFO, "reload_exec_chain");
+	mb_alert_start(&a, now, MB_SEV_INFO, MB_AK_RELOAD_EXEC_CHAIN);
 	mb_alert_str(&a, "daemon", c->cfg.daemons[idx].name);
 	mb_alert_int(&a, "target_pid", cd->inc.target_tgid);
 	mb_alert_str(&a, "target_comm", cd->inc.target_comm);

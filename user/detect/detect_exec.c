@@ -15,12 +15,6 @@
 
 enum rl_kind { RL_E2BIG, RL_FAILURE, RL_NEAR };
 
-static const char *const kind_names[] = {
-	[RL_E2BIG] = "exec_e2big",
-	[RL_FAILURE] = "exec_failure",
-	[RL_NEAR] = "exec_near_miss",
-};
-
 struct rl_entry {
 	int used;
 	enum rl_kind kind;
@@ -255,7 +249,7 @@ static void alert_e2big(struct mb_alert *a, const struct mb_exec_event *e, const
 
 	mb_exec_analyze(e, &v);
 	mb_exec_forensics(e, why, sizeof(why));
-	mb_alert_init(a, e->hdr.ts_ns, MB_SEV_CRITICAL, kind_names[RL_E2BIG]);
+	mb_alert_start(a, e->hdr.ts_ns, MB_SEV_CRITICAL, MB_AK_EXEC_E2BIG);
 	common_fields(a, e, c);
 	size_fields(a, e);
 	mb_alert_int(a, "limit", (int64_t)v.limit);
@@ -273,7 +267,7 @@ static void alert_failure(struct mb_alert *a, const struct mb_exec_event *e,
 {
 	const char *err = mb_errno_name(e->err);
 
-	mb_alert_init(a, e->hdr.ts_ns, MB_SEV_WARNING, kind_names[RL_FAILURE]);
+	mb_alert_start(a, e->hdr.ts_ns, MB_SEV_WARNING, MB_AK_EXEC_FAILURE);
 	common_fields(a, e, c);
 	mb_alert_str(a, "errno", err);
 	mb_alert_int(a, "argc", e->argc);
@@ -305,7 +299,7 @@ static void alert_near(struct mb_alert *a, const struct mb_exec_event *e, const 
 		limit = v.limit;
 	}
 	pct = limit ? used * 100 / limit : 0;
-	mb_alert_init(a, e->hdr.ts_ns, MB_SEV_WARNING, kind_names[RL_NEAR]);
+	mb_alert_start(a, e->hdr.ts_ns, MB_SEV_WARNING, MB_AK_EXEC_NEAR_MISS);
 	common_fields(a, e, c);
 	size_fields(a, e);
 	mb_alert_int(a, "used", (int64_t)used);

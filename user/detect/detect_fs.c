@@ -165,7 +165,7 @@ static void feed_shutdown(struct mb_fs_det *f, const struct mb_fs_event *e, cons
 	mb_fs_place(pl, sizeof(pl), w);
 	mb_fs_shutdown_desc(e->source, e->flags, fl, sizeof(fl));
 	mb_copy_fixed(file, sizeof(file), e->detail, MB_DETAIL_LEN);
-	mb_alert_init(&a, e->hdr.ts_ns, MB_SEV_CRITICAL, "fs_shutdown");
+	mb_alert_start(&a, e->hdr.ts_ns, MB_SEV_CRITICAL, MB_AK_FS_SHUTDOWN);
 	base_fields(&a, e, w);
 	mb_alert_str(&a, "flags", fl);
 	mb_alert_int(&a, "flags_raw", e->flags);
@@ -222,22 +222,22 @@ void mb_fs_feed(struct mb_fs_det *f, const struct mb_fs_event *e, const struct m
 	mb_copy_fixed(detail, sizeof(detail), e->detail, MB_DETAIL_LEN);
 
 	if (kind == K_IO) {
-		mb_alert_init(&a, e->hdr.ts_ns, MB_SEV_CRITICAL, "fs_io_error");
+		mb_alert_start(&a, e->hdr.ts_ns, MB_SEV_CRITICAL, MB_AK_FS_IO_ERROR);
 		mb_alert_summary(&a, "%s: metadata I/O error (%s) at daddr %" PRIu64 "%s", pl, err,
 				 (uint64_t)e->sector, sup);
 	} else if (kind == K_FSERR) {
 		/* ext4 does not say which errno; the superblock does (mailbpf_fs_recorded_errors). */
-		mb_alert_init(&a, e->hdr.ts_ns, MB_SEV_CRITICAL, "fs_error");
+		mb_alert_start(&a, e->hdr.ts_ns, MB_SEV_CRITICAL, MB_AK_FS_ERROR);
 		mb_alert_summary(&a, "%s: ext4 error in %s:%u%s", pl, detail[0] ? detail : "?",
 				 e->nr, sup);
 	} else if (kind == K_CORRUPT) {
-		mb_alert_init(&a, e->hdr.ts_ns, MB_SEV_CRITICAL, "fs_corruption");
+		mb_alert_start(&a, e->hdr.ts_ns, MB_SEV_CRITICAL, MB_AK_FS_CORRUPTION);
 		mb_alert_summary(&a,
 				 "%s: corruption reported by %s (mask 0x%x, inode %" PRIu64 ")%s",
 				 pl, mb_fs_source_name(e->source), e->flags, (uint64_t)e->ino, sup);
 	} else {
 		/* Block errors may be retried successfully; the fs alerts say if they were not. */
-		mb_alert_init(&a, e->hdr.ts_ns, MB_SEV_WARNING, "block_io_error");
+		mb_alert_start(&a, e->hdr.ts_ns, MB_SEV_WARNING, MB_AK_BLOCK_IO_ERROR);
 		if (e->error > 0)
 			err = "blk_status";
 		mb_alert_summary(&a,
@@ -305,7 +305,7 @@ void mb_fs_refresh(struct mb_fs_det *f, const struct mb_mounts *mounts, uint64_t
 		memcpy(w.mountpoint, fg->mountpoint, sizeof(w.mountpoint));
 		memcpy(w.fstype, fg->fstype, sizeof(w.fstype));
 		mb_fs_place(pl, sizeof(pl), &w);
-		mb_alert_init(&a, now_ns, MB_SEV_INFO, "fs_shutdown");
+		mb_alert_start(&a, now_ns, MB_SEV_INFO, MB_AK_FS_SHUTDOWN);
 		mb_alert_str(&a, "device", fg->devname);
 		mb_alert_str(&a, "mountpoint", fg->mountpoint);
 		mb_alert_str(&a, "fstype", fg->fstype);

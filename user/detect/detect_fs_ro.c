@@ -154,8 +154,8 @@ static void raise_ro(struct mb_fs_det *f, const struct mb_mount *m, uint32_t cau
 	mb_fs_where_of(&w, m);
 
 	mb_fs_place(pl, sizeof(pl), &w);
-	mb_alert_init(&a, now, (cause & MB_RO_ERRORS) ? MB_SEV_CRITICAL : MB_SEV_WARNING,
-		      "fs_readonly");
+	mb_alert_start(&a, now, (cause & MB_RO_ERRORS) ? MB_SEV_CRITICAL : MB_SEV_WARNING,
+		      MB_AK_FS_READONLY);
 	where_fields(&a, m, &w);
 	mb_alert_str(&a, "cause", mb_ro_cause_name(cause));
 	mb_alert_str(&a, "reason", why);
@@ -211,7 +211,7 @@ static void report_recorded(struct mb_fs_det *f, const struct mb_mount *m, uint6
 	utc(last, sizeof(last), r->last_time);
 	mb_copy_fixed(ff, sizeof(ff), r->first_func, MB_FUNC_LEN);
 	mb_copy_fixed(lf, sizeof(lf), r->last_func, MB_FUNC_LEN);
-	mb_alert_init(&a, now, MB_SEV_WARNING, "fs_recorded_errors");
+	mb_alert_start(&a, now, MB_SEV_WARNING, MB_AK_FS_RECORDED_ERRORS);
 	where_fields(&a, m, &w);
 	mb_alert_int(&a, "errors_count", r->count);
 	mb_alert_str(&a, "first_function", ff);
@@ -244,7 +244,7 @@ static void clear_ro(struct mb_fs_det *f, int i, const char *how, uint64_t now)
 	memcpy(w.mountpoint, fg->mountpoint, sizeof(w.mountpoint));
 	memcpy(w.fstype, fg->fstype, sizeof(w.fstype));
 	mb_fs_place(pl, sizeof(pl), &w);
-	mb_alert_init(&a, now, MB_SEV_INFO, "fs_readonly");
+	mb_alert_start(&a, now, MB_SEV_INFO, MB_AK_FS_READONLY);
 	mb_alert_str(&a, "device", fg->devname);
 	mb_alert_str(&a, "mountpoint", fg->mountpoint);
 	mb_alert_str(&a, "fstype", fg->fstype);

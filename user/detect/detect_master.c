@@ -143,7 +143,7 @@ static void exited(struct mb_master_det *d, int idx, uint32_t tgid, int64_t code
 
 	if (code >= 0)
 		mb_exit_status_str((uint32_t)code, status, sizeof(status));
-	mb_alert_init(&a, now, stopped ? MB_SEV_WARNING : MB_SEV_CRITICAL, "daemon_exited");
+	mb_alert_start(&a, now, stopped ? MB_SEV_WARNING : MB_SEV_CRITICAL, MB_AK_DAEMON_EXITED);
 	mb_alert_str(&a, "daemon", d->cfg.daemons[idx].name);
 	mb_alert_int(&a, "pid", tgid);
 	mb_alert_str(&a, "status", status);
@@ -238,7 +238,7 @@ static void resolved(struct mb_master_det *d, int idx, uint32_t tgid, uint64_t n
 	struct mb_alert a;
 
 	md->down = 0;
-	mb_alert_init(&a, now, MB_SEV_INFO, "daemon_exited");
+	mb_alert_start(&a, now, MB_SEV_INFO, MB_AK_DAEMON_EXITED);
 	mb_alert_str(&a, "daemon", d->cfg.daemons[idx].name);
 	mb_alert_str(&a, "state", "resolved");
 	mb_alert_int(&a, "pid", tgid);

@@ -154,7 +154,7 @@ static void collision_alert(struct mb_reload_det *d, int idx, const struct mb_si
 	char fold[64] = "";
 	struct mb_alert a;
 
-	mb_alert_init(&a, e->hdr.ts_ns, MB_SEV_WARNING, "reload_collision");
+	mb_alert_start(&a, e->hdr.ts_ns, MB_SEV_WARNING, MB_AK_RELOAD_COLLISION);
 	mb_copy_fixed(tcomm, sizeof(tcomm), e->target_comm, MB_COMM_LEN);
 	mb_copy_fixed(c2, sizeof(c2), e->sender.comm, MB_COMM_LEN);
 	mb_alert_str(&a, "daemon", name);
@@ -198,7 +198,7 @@ static void storm_alert(struct mb_reload_det *d, int idx, const struct mb_signal
 
 	mb_copy_fixed(comm, sizeof(comm), e->sender.comm, MB_COMM_LEN);
 	mb_task_ancestry(&e->sender, anc, sizeof(anc));
-	mb_alert_init(&a, e->hdr.ts_ns, MB_SEV_WARNING, "reload_storm");
+	mb_alert_start(&a, e->hdr.ts_ns, MB_SEV_WARNING, MB_AK_RELOAD_STORM);
 	mb_alert_str(&a, "daemon", dc->name);
 	mb_alert_str(&a, "signal", mb_signal_name((int)e->sig));
 	mb_alert_int(&a, "target_pid", e->target_tgid);

@@ -198,7 +198,7 @@ static void raise_alert(struct mb_startup_det *d, struct mb_startup_stats *s, co
 	mb_startup_action(dc->flavor, s->count, action, sizeof(action), &throttle);
 	if (s->err)
 		snprintf(why, sizeof(why), ": %s", mb_errno_name(s->err));
-	mb_alert_init(&a, now, MB_SEV_CRITICAL, "service_startup_failing");
+	mb_alert_start(&a, now, MB_SEV_CRITICAL, MB_AK_SERVICE_STARTUP_FAILING);
 	mb_alert_str(&a, "daemon", dc->name);
 	mb_alert_str(&a, "service", s->service);
 	mb_alert_str(&a, "status", status);
@@ -246,7 +246,7 @@ static void resolve(struct mb_startup_det *d, struct mb_startup_stats *s, const 
 		mb_chain_feed_alive(d->chain, s->idx, s->master_tgid, now);
 	if (!s->alerted)
 		return;
-	mb_alert_init(&a, now, MB_SEV_INFO, "service_startup_failing");
+	mb_alert_start(&a, now, MB_SEV_INFO, MB_AK_SERVICE_STARTUP_FAILING);
 	mb_alert_str(&a, "daemon", dc->name);
 	mb_alert_str(&a, "service", s->service);
 	mb_alert_str(&a, "state", "resolved");

@@ -11,17 +11,6 @@
 #include "metrics.h"
 #include "names.h"
 
-static const char *const incident_names[MB_INC_MAX] = {
-	"reload_collision",   "reload_storm",
-	"reload_exec_chain",  "exec_e2big",
-	"exec_failure",	      "exec_near_miss",
-	"fs_io_error",	      "fs_corruption",
-	"fs_shutdown",	      "block_io_error",
-	"fs_error",	      "fs_readonly",
-	"fs_recorded_errors", "service_startup_failing",
-	"daemon_exited",
-};
-
 int mb_metrics_init(struct mb_metrics *m, const struct mb_config *cfg)
 {
 	struct mb_topn *t[] = { &m->exec_failures,  &m->headroom_ppm,  &m->reloads,
@@ -65,9 +54,10 @@ void mb_metrics_free(struct mb_metrics *m)
 
 void mb_metrics_incident(struct mb_metrics *m, const char *kind)
 {
-	for (int i = 0; i < MB_INC_MAX; i++)
-		if (!strcmp(kind, incident_names[i]))
-			m->incidents[i]++;
+	int k = mb_alert_kind_of(kind);
+
+	if (k >= 0 && mb_alert_kinds[k].incident)
+		m->incidents[k]++;
 }
 
 void mb_metrics_fs_key(char *buf, size_t len, const char *mountpoint, const char *fstype)
@@ -174,9 +164,11 @@ int mb_metrics_render(const struct mb_metrics *m, struct mb_prom *p, double now_
 
 	mb_prom_family(p, "mailbpf_incidents_total", "counter",
 		       "Alerts raised, by kind (one per incident, not per event).");
-	for (int i = 0; i < MB_INC_MAX; i++) {
+	for (int i = 0; i < MB_AK_MAX; i++) {
+		if (!mb_alert_kinds[i].incident)
+			continue;
 		labels[0] = "kind";
-		labels[1] = incident_names[i];
+		labels[1] = mb_alert_kinds[i].name;
 		mb_prom_sample(p, "mailbpf_incidents_total", labels, (double)m->incidents[i]);
 	}
 

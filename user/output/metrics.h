@@ -15,25 +15,6 @@
 #include "prom.h"
 #include "topn.h"
 
-enum mb_incident_kind {
-	MB_INC_RELOAD_COLLISION,
-	MB_INC_RELOAD_STORM,
-	MB_INC_RELOAD_EXEC_CHAIN,
-	MB_INC_EXEC_E2BIG,
-	MB_INC_EXEC_FAILURE,
-	MB_INC_EXEC_NEAR_MISS,
-	MB_INC_FS_IO_ERROR,
-	MB_INC_FS_CORRUPTION,
-	MB_INC_FS_SHUTDOWN,
-	MB_INC_BLOCK_IO_ERROR,
-	MB_INC_FS_ERROR,
-	MB_INC_FS_READONLY,
-	MB_INC_FS_RECORDED_ERRORS,
-	MB_INC_SERVICE_STARTUP_FAILING,
-	MB_INC_DAEMON_EXITED,
-	MB_INC_MAX,
-};
-
 struct mb_daemon_metrics {
 	uint64_t collisions;
 	uint64_t last_collision_unix; /* seconds, 0 if never */
@@ -60,7 +41,7 @@ struct mb_metrics {
 	struct mb_daemon_metrics daemons[MB_MAX_DAEMONS];
 	char daemon_names[MB_MAX_DAEMONS][MB_NAME_LEN];
 	int ndaemons;
-	uint64_t incidents[MB_INC_MAX];
+	uint64_t incidents[MB_AK_MAX]; /* by enum mb_alert_kind, those with .incident */
 	uint64_t lost[MB_PROBE_MAX];
 	int attached[MB_PROBE_MAX];
 	int exec_probe; /* enum mb_exec_probe in use; -1: the exec family is not loaded */

@@ -13,43 +13,11 @@
 #include "escape.h"
 #include "push_msg.h"
 
-static const struct {
-	const char *kind, *alertname;
-	int state; /* ends when its detector says so, not after MB_PUSH_EVENT_MS */
-} kinds[] = {
-	{ "reload_collision", "MailbpfReloadCollision", 0 },
-	{ "reload_storm", "MailbpfReloadStorm", 0 },
-	{ "reload_exec_chain", "MailbpfReloadExecChain", 1 },
-	{ "exec_e2big", "MailbpfExecE2BIG", 0 },
-	{ "exec_failure", "MailbpfExecFailure", 0 },
-	{ "exec_near_miss", "MailbpfExecArgLimitNearlyExhausted", 0 },
-	{ "fs_io_error", "MailbpfFilesystemIOErrors", 0 },
-	{ "fs_corruption", "MailbpfFilesystemCorruption", 0 },
-	{ "fs_shutdown", "MailbpfFilesystemShutdown", 1 },
-	{ "block_io_error", "MailbpfBlockIOErrors", 0 },
-	{ "fs_error", "MailbpfFilesystemErrors", 0 },
-	/* An admin's read-only remount is MailbpfFilesystemRemountedReadOnly (below). */
-	{ "fs_readonly", "MailbpfFilesystemReadOnly", 1 },
-	{ "fs_recorded_errors", "MailbpfFilesystemRecordedErrors", 0 },
-	{ "service_startup_failing", "MailbpfServiceStartupFailing", 1 },
-	{ "daemon_exited", "MailbpfDaemonDown", 1 },
-	/* Raised by the daemon itself when the textfile cannot be written. */
-	{ "textfile_write", "MailbpfTextfileFilesystemFailing", 1 },
-};
-
-static int kind_index(const char *kind)
-{
-	for (size_t i = 0; kind && i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (!strcmp(kinds[i].kind, kind))
-			return (int)i;
-	return -1;
-}
-
 const char *mb_push_alertname(const char *kind)
 {
-	int i = kind_index(kind);
+	int i = mb_alert_kind_of(kind);
 
-	return i < 0 ? NULL : kinds[i].alertname;
+	return i < 0 ? NULL : mb_alert_kinds[i].alertname;
 }
 
 void mb_push_set_init(struct mb_push_set *s, const char *instance)
@@ -123,19 +91,19 @@ static struct mb_push_alert *slot(struct mb_push_set *s)
 
 int mb_push_feed(struct mb_push_set *s, const struct mb_alert *a, int64_t now_ms)
 {
-	int k = kind_index(a->kind);
+	int k = mb_alert_kind_of(a->kind);
 	const char *name;
 	struct mb_push_alert *e;
 
 	if (k < 0)
 		return 0;
-	name = kinds[k].alertname;
+	name = mb_alert_kinds[k].alertname;
 	/* The rules tell a read-only remount by an admin from one after errors. */
-	if (!strcmp(a->kind, "fs_readonly") && !strcmp(field(a, "cause"), "admin"))
+	if (k == MB_AK_FS_READONLY && !strcmp(field(a, "cause"), "admin"))
 		name = "MailbpfFilesystemRemountedReadOnly";
 	e = find(s, name, a, 1);
 	if (a->severity == MB_SEV_INFO) {
-		if (!e || !kinds[k].state)
+		if (!e || !mb_alert_kinds[k].is_state)
 			return 0;
 		e->ends_ms = now_ms > e->starts_ms ? now_ms : e->starts_ms + 1;
 		e->acked = 0;
@@ -158,7 +126,7 @@ int mb_push_feed(struct mb_push_set *s, const struct mb_alert *a, int64_t now_ms
 	e->severity = mb_severity_name(a->severity);
 	snprintf(e->summary, sizeof(e->summary), "%s", a->summary);
 	describe(a, e->description, sizeof(e->description));
-	e->expires_ms = kinds[k].state ? 0 : now_ms + MB_PUSH_EVENT_MS;
+	e->expires_ms = mb_alert_kinds[k].is_state ? 0 : now_ms + MB_PUSH_EVENT_MS;
 	e->seq = ++s->seq;
 	return 1;
 }
