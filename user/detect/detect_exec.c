@@ -12,22 +12,14 @@
 #include <string.h>
 #include "detect_exec.h"
 #include "names.h"
+#include "ratelimit.h"
 
 enum rl_kind { RL_E2BIG, RL_FAILURE, RL_NEAR };
-
-struct rl_entry {
-	int used;
-	enum rl_kind kind;
-	char program[MB_PATH_LEN];
-	uint64_t last_alert_ns;
-	uint64_t seen_ns; /* for eviction */
-	uint64_t folded; /* failures held back since the last alert */
-};
 
 struct mb_exec_det {
 	struct mb_config cfg;
 	struct mb_alert_sink sink;
-	struct rl_entry tab[MB_EXEC_TABLE];
+	struct mb_rl_slot tab[MB_EXEC_TABLE];
 };
 
 /* fs/exec.c bprm_stack_limits(), for records whose limit the kernel left 0. */
@@ -156,52 +148,6 @@ struct mb_exec_det *mb_exec_new(const struct mb_config *cfg, struct mb_alert_sin
 void mb_exec_free(struct mb_exec_det *x)
 {
 	free(x);
-}
-
-static struct rl_entry *rl_slot(struct mb_exec_det *x, enum rl_kind kind, const char *program)
-{
-	struct rl_entry *victim = &x->tab[0];
-	int i;
-
-	for (i = 0; i < MB_EXEC_TABLE; i++) {
-		struct rl_entry *r = &x->tab[i];
-
-		if (r->used && r->kind == kind && !strcmp(r->program, program))
-			return r;
-	}
-	for (i = 0; i < MB_EXEC_TABLE; i++) {
-		if (!x->tab[i].used) {
-			victim = &x->tab[i];
-			break;
-		}
-		if (x->tab[i].seen_ns < victim->seen_ns)
-			victim = &x->tab[i];
-	}
-	/* Losing an old slot's folded count is the price of bounded memory. */
-	memset(victim, 0, sizeof(*victim));
-	victim->kind = kind;
-	mb_copy_fixed(victim->program, sizeof(victim->program), program, MB_PATH_LEN);
-	return victim;
-}
-
-/* Returns the suppressed count for the alert to send, or -1 to send none. */
-static int64_t rate_limit(struct mb_exec_det *x, enum rl_kind kind, const char *program,
-			  const struct mb_exec_event *e)
-{
-	struct rl_entry *r = rl_slot(x, kind, program);
-	uint64_t now = e->hdr.ts_ns;
-	int64_t sup;
-
-	r->seen_ns = now;
-	if (r->used && (now < r->last_alert_ns || now - r->last_alert_ns < MB_EXEC_RATE_NS)) {
-		r->folded += 1 + (uint64_t)e->suppressed;
-		return -1;
-	}
-	sup = (int64_t)(r->folded + e->suppressed);
-	r->used = 1;
-	r->last_alert_ns = now;
-	r->folded = 0;
-	return sup;
 }
 
 struct exec_ctx {
@@ -350,7 +296,8 @@ void mb_exec_feed(struct mb_exec_det *x, const struct mb_exec_event *e)
 	/* No file name (execveat with an empty path): the caller's comm is all we have. */
 	mb_copy_fixed(c.program, sizeof(c.program),
 		      c.filename[0] ? mb_basename(c.filename) : c.comm, MB_PATH_LEN);
-	sup = rate_limit(x, kind, c.program, e);
+	sup = mb_rate_limit(x->tab, MB_EXEC_TABLE, MB_EXEC_RATE_NS, kind, 0, c.program,
+			    e->hdr.ts_ns, e->suppressed);
 	if (sup < 0)
 		return;
 	mb_task_ancestry(&e->task, c.chain, sizeof(c.chain));

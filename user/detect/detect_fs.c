@@ -53,42 +53,6 @@ static void resolve(struct where *w, uint32_t dev, const struct mb_mounts *mount
 	snprintf(w->devname, sizeof(w->devname), "%u:%u", dev >> 20, dev & 0xfffff);
 }
 
-/* Returns the count to report as suppressed, or -1 when this one is folded. */
-static int64_t rate_limit(struct mb_fs_det *f, enum fs_kind kind, const struct mb_fs_event *e)
-{
-	struct rate_slot *r = NULL, *victim = &f->rate[0];
-	uint64_t now = e->hdr.ts_ns;
-	int64_t sup;
-	int i;
-
-	for (i = 0; i < MB_FS_RATE_SLOTS && !r; i++)
-		if (f->rate[i].used && f->rate[i].kind == kind && f->rate[i].dev == e->dev)
-			r = &f->rate[i];
-	if (r && (now < r->last_alert_ns || now - r->last_alert_ns < MB_FS_RATE_NS)) {
-		r->folded += 1 + (uint64_t)e->suppressed;
-		return -1;
-	}
-	if (!r) {
-		for (i = 0; i < MB_FS_RATE_SLOTS; i++) {
-			if (!f->rate[i].used) {
-				victim = &f->rate[i];
-				break;
-			}
-			if (f->rate[i].last_alert_ns < victim->last_alert_ns)
-				victim = &f->rate[i];
-		}
-		r = victim;
-		memset(r, 0, sizeof(*r));
-		r->used = 1;
-		r->kind = kind;
-		r->dev = e->dev;
-	}
-	sup = (int64_t)(r->folded + e->suppressed);
-	r->folded = 0;
-	r->last_alert_ns = now;
-	return sup;
-}
-
 void mb_fs_place(char *buf, size_t len, const struct where *w)
 {
 	if (w->mountpoint[0])
@@ -213,7 +177,8 @@ void mb_fs_feed(struct mb_fs_det *f, const struct mb_fs_event *e, const struct m
 		kind = K_BLOCK;
 	else
 		return;
-	n = rate_limit(f, kind, e);
+	n = mb_rate_limit(f->rate, MB_FS_RATE_SLOTS, MB_FS_RATE_NS, kind, e->dev, NULL, e->hdr.ts_ns,
+			  e->suppressed);
 	if (n < 0)
 		return;
 	if (n)

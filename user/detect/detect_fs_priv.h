@@ -7,18 +7,11 @@
 #define MAILBPF_DETECT_FS_PRIV_H
 
 #include "detect_fs.h"
+#include "ratelimit.h"
 
 #define MB_FS_ERR_SLOTS 16 /* devices whose last fs error is remembered */
 
 enum fs_kind { K_IO, K_CORRUPT, K_BLOCK, K_FSERR };
-
-struct rate_slot {
-	int used;
-	enum fs_kind kind;
-	uint32_t dev;
-	uint64_t last_alert_ns;
-	uint64_t folded;
-};
 
 /* The last error a filesystem reported on a device: why it went read-only. */
 struct err_slot {
@@ -38,7 +31,7 @@ struct seen_mount {
 
 struct mb_fs_det {
 	struct mb_alert_sink sink;
-	struct rate_slot rate[MB_FS_RATE_SLOTS];
+	struct mb_rl_slot rate[MB_FS_RATE_SLOTS];
 	int nflags;
 	struct mb_fs_flag flags[MB_FS_MAX_FLAGS];
 	int nro;
