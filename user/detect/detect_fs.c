@@ -78,45 +78,19 @@ static void base_fields(struct mb_alert *a, const struct mb_fs_event *e, const s
 	mb_alert_str(a, "comm", comm);
 }
 
-static int flag_find(const struct mb_fs_det *f, uint32_t dev, const struct where *w)
-{
-	int i;
-
-	for (i = 0; i < f->nflags; i++)
-		if (f->flags[i].dev == dev && f->flags[i].mount_id == w->mount_id &&
-		    !strcmp(f->flags[i].mountpoint, w->mountpoint))
-			return i;
-	return -1;
-}
-
-static struct mb_fs_flag *flag_add(struct mb_fs_det *f)
-{
-	int i, old = 0;
-
-	if (f->nflags < MB_FS_MAX_FLAGS)
-		return &f->flags[f->nflags++];
-	/* Bounded: dozens of shut-down mounts at once means the host has bigger news. */
-	for (i = 1; i < f->nflags; i++)
-		if (f->flags[i].ts_ns < f->flags[old].ts_ns)
-			old = i;
-	memmove(&f->flags[old], &f->flags[old + 1],
-		(size_t)(f->nflags - old - 1) * sizeof(f->flags[0]));
-	return &f->flags[f->nflags - 1];
-}
-
 static void feed_shutdown(struct mb_fs_det *f, const struct mb_fs_event *e, const struct where *w)
 {
 	char pl[MB_PATH_LEN + 96], fl[128], file[MB_DETAIL_LEN + 1];
 	struct mb_fs_flag *fg;
 	struct mb_alert a;
-	int i = flag_find(f, e->dev, w);
+	int i = mb_fs_list_find(f->flags, f->nflags, e->dev, w->mount_id, w->mountpoint);
 
 	if (i >= 0) {
 		/* Every later writer hits the shut-down fs and reports again: already said. */
 		f->flags[i].flags |= e->flags;
 		return;
 	}
-	fg = flag_add(f);
+	fg = mb_fs_list_add(f->flags, &f->nflags);
 	memset(fg, 0, sizeof(*fg));
 	fg->dev = e->dev;
 	fg->mount_id = w->mount_id;
@@ -177,8 +151,8 @@ void mb_fs_feed(struct mb_fs_det *f, const struct mb_fs_event *e, const struct m
 		kind = K_BLOCK;
 	else
 		return;
-	n = mb_rate_limit(f->rate, MB_FS_RATE_SLOTS, MB_FS_RATE_NS, kind, e->dev, NULL, e->hdr.ts_ns,
-			  e->suppressed);
+	n = mb_rate_limit(f->rate, MB_FS_RATE_SLOTS, MB_FS_RATE_NS, kind, e->dev, NULL,
+			  e->hdr.ts_ns, e->suppressed);
 	if (n < 0)
 		return;
 	if (n)
@@ -252,7 +226,8 @@ void mb_fs_refresh(struct mb_fs_det *f, const struct mb_mounts *mounts, uint64_t
 		if (fg->mount_id < 0) {
 			/* Raised before the table knew the device: name it now if it can. */
 			resolve(&w, fg->dev, mounts);
-			if (w.mount_id >= 0 && flag_find(f, fg->dev, &w) < 0) {
+			if (w.mount_id >= 0 && mb_fs_list_find(f->flags, f->nflags, fg->dev,
+							       w.mount_id, w.mountpoint) < 0) {
 				fg->mount_id = w.mount_id;
 				memcpy(fg->devname, w.devname, sizeof(fg->devname));
 				memcpy(fg->mountpoint, w.mountpoint, sizeof(fg->mountpoint));
@@ -285,25 +260,6 @@ void mb_fs_refresh(struct mb_fs_det *f, const struct mb_mounts *mounts, uint64_t
 	mb_fs_ro_refresh(f, mounts, now_ns);
 }
 
-int mb_fs_restore_flag(struct mb_fs_det *f, const struct mb_fs_flag *fg)
-{
-	struct mb_fs_flag *dst;
-	struct where w;
-
-	if (!f || !fg)
-		return -EINVAL;
-	w.mount_id = fg->mount_id;
-	mb_copy_fixed(w.mountpoint, sizeof(w.mountpoint), fg->mountpoint, sizeof(fg->mountpoint));
-	if (flag_find(f, fg->dev, &w) >= 0)
-		return 0;
-	dst = flag_add(f);
-	*dst = *fg;
-	dst->devname[sizeof(dst->devname) - 1] = '\0';
-	dst->mountpoint[sizeof(dst->mountpoint) - 1] = '\0';
-	dst->fstype[sizeof(dst->fstype) - 1] = '\0';
-	return 1;
-}
-
 int mb_fs_shutdown_count(const struct mb_fs_det *f)
 {
 	return f ? f->nflags : 0;
@@ -314,4 +270,9 @@ const struct mb_fs_flag *mb_fs_shutdown_at(const struct mb_fs_det *f, int i)
 	if (!f || i < 0 || i >= f->nflags)
 		return NULL;
 	return &f->flags[i];
+}
+
+int mb_fs_restore_flag(struct mb_fs_det *f, const struct mb_fs_flag *fg)
+{
+	return f && fg ? mb_fs_list_restore(f->flags, &f->nflags, fg, 0) : -EINVAL;
 }

@@ -34,7 +34,6 @@ enum mb_ro_cause {
 	MB_RO_INFERRED = 4,
 };
 
-
 struct mb_fs_flag {
 	uint32_t dev; /* kernel dev_t: major << 20 | minor */
 	int mount_id; /* -1: the device was not in the mount table */

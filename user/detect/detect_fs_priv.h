@@ -59,6 +59,17 @@ void mb_fs_where_of(struct where *w, const struct mb_mount *m);
 /* Is the flag's mount (same id, device and path) still in the table? */
 int mb_fs_mount_present(const struct mb_mounts *t, const struct mb_fs_flag *fg);
 
+/*
+ * The three bounded flag lists (shutdown, read-only, recorded errors), one
+ * implementation (detect_fs_state.c). A flag is one mount: device, mount id
+ * and path. Adding to a full list drops its oldest flag.
+ */
+struct mb_fs_flag *mb_fs_list_add(struct mb_fs_flag *l, int *n);
+int mb_fs_list_find(const struct mb_fs_flag *l, int n, uint32_t dev, int mount_id,
+		    const char *mountpoint);
+/* Restore a saved flag: 1 added, 0 that mount is flagged already (replaced if replace). */
+int mb_fs_list_restore(struct mb_fs_flag *l, int *n, const struct mb_fs_flag *fg, int replace);
+
 /* detect_fs_ro.c */
 void mb_fs_note_error(struct mb_fs_det *f, const struct mb_fs_event *e);
 void mb_fs_ro_refresh(struct mb_fs_det *f, const struct mb_mounts *mounts, uint64_t now_ns);

@@ -85,27 +85,6 @@ static const struct seen_mount *seen_find(const struct mb_fs_det *f, const struc
 }
 
 /* A slot in a bounded flag list, the oldest given up when it is full. */
-static struct mb_fs_flag *list_add(struct mb_fs_flag *l, int *n)
-{
-	int old = 0;
-
-	if (*n < MB_FS_MAX_FLAGS)
-		return &l[(*n)++];
-	for (int i = 1; i < *n; i++)
-		if (l[i].ts_ns < l[old].ts_ns)
-			old = i;
-	memmove(&l[old], &l[old + 1], (size_t)(*n - old - 1) * sizeof(l[0]));
-	return &l[*n - 1];
-}
-
-static int list_find(const struct mb_fs_flag *l, int n, const struct mb_mount *m)
-{
-	for (int i = 0; i < n; i++)
-		if (l[i].dev == m->dev && l[i].mount_id == m->mount_id &&
-		    !strncmp(l[i].mountpoint, m->mountpoint, MB_PATH_LEN))
-			return i;
-	return -1;
-}
 
 static void flag_from(struct mb_fs_flag *fg, const struct mb_mount *m, uint64_t now, uint32_t v)
 {
@@ -120,16 +99,6 @@ static void flag_from(struct mb_fs_flag *fg, const struct mb_mount *m, uint64_t 
 	memcpy(fg->fstype, w.fstype, sizeof(fg->fstype));
 	fg->ts_ns = now;
 	fg->flags = v;
-}
-
-static struct mb_fs_flag *ro_add(struct mb_fs_det *f)
-{
-	return list_add(f->ro, &f->nro);
-}
-
-static int ro_find(const struct mb_fs_det *f, const struct mb_mount *m)
-{
-	return list_find(f->ro, f->nro, m);
 }
 
 static void where_fields(struct mb_alert *a, const struct mb_mount *m, const struct where *w)
@@ -150,12 +119,12 @@ static void raise_ro(struct mb_fs_det *f, const struct mb_mount *m, uint32_t cau
 	struct mb_alert a;
 	struct where w;
 
-	flag_from(ro_add(f), m, now, cause);
+	flag_from(mb_fs_list_add(f->ro, &f->nro), m, now, cause);
 	mb_fs_where_of(&w, m);
 
 	mb_fs_place(pl, sizeof(pl), &w);
 	mb_alert_start(&a, now, (cause & MB_RO_ERRORS) ? MB_SEV_CRITICAL : MB_SEV_WARNING,
-		      MB_AK_FS_READONLY);
+		       MB_AK_FS_READONLY);
 	where_fields(&a, m, &w);
 	mb_alert_str(&a, "cause", mb_ro_cause_name(cause));
 	mb_alert_str(&a, "reason", why);
@@ -196,12 +165,12 @@ static void report_recorded(struct mb_fs_det *f, const struct mb_mount *m, uint6
 	struct mb_alert a;
 	struct where w;
 
-	int i = list_find(f->rep, f->nrep, m);
+	int i = mb_fs_list_find(f->rep, f->nrep, m->dev, m->mount_id, m->mountpoint);
 
 	/* This mount's history with this count was told, maybe before a restart. */
 	if (i >= 0 && f->rep[i].flags == r->count)
 		return;
-	flag_from(i >= 0 ? &f->rep[i] : list_add(f->rep, &f->nrep), m, now, r->count);
+	flag_from(i >= 0 ? &f->rep[i] : mb_fs_list_add(f->rep, &f->nrep), m, now, r->count);
 	/* Counted just now, on a mount not seen before: fs_error said so, it is no history. */
 	if (recent_error(f, m->dev, now))
 		return;
@@ -258,7 +227,7 @@ static void clear_ro(struct mb_fs_det *f, int i, const char *how, uint64_t now)
 
 static int shutdown_flagged(const struct mb_fs_det *f, const struct mb_mount *m)
 {
-	return list_find(f->flags, f->nflags, m) >= 0;
+	return mb_fs_list_find(f->flags, f->nflags, m->dev, m->mount_id, m->mountpoint) >= 0;
 }
 
 /* Another mount of the same device, already looked at: one report per superblock. */
@@ -297,7 +266,8 @@ void mb_fs_ro_refresh(struct mb_fs_det *f, const struct mb_mounts *mounts, uint6
 	for (i = 0; i < f->nrep;) {
 		int j = 0;
 
-		while (j < n && list_find(&f->rep[i], 1, &mounts->m[j]) < 0)
+		while (j < n && mb_fs_list_find(&f->rep[i], 1, mounts->m[j].dev,
+						mounts->m[j].mount_id, mounts->m[j].mountpoint) < 0)
 			j++;
 		if (j < n) {
 			i++;
@@ -315,7 +285,8 @@ void mb_fs_ro_refresh(struct mb_fs_det *f, const struct mb_mounts *mounts, uint6
 		if (!prev && m->rec.count && !dev_seen(f, mounts, i, m->dev))
 			report_recorded(f, m, now);
 		/* A shut-down mount refuses everything: that is fs_shutdown's to say. */
-		if (ro_find(f, m) >= 0 || shutdown_flagged(f, m))
+		if (mb_fs_list_find(f->ro, f->nro, m->dev, m->mount_id, m->mountpoint) >= 0 ||
+		    shutdown_flagged(f, m))
 			continue;
 		err = RO_NOW(m->flags) ? NULL : remount_ro_due(f, m, now);
 		if (err) {
@@ -360,7 +331,8 @@ int mb_fs_wants_probe(const struct mb_fs_det *f, const struct mb_mount *m, uint6
 {
 	if (!f || !m || strcmp(m->fstype, "ext4"))
 		return 0;
-	return recent_error(f, m->dev, now) || ro_find(f, m) >= 0;
+	return recent_error(f, m->dev, now) ||
+	       mb_fs_list_find(f->ro, f->nro, m->dev, m->mount_id, m->mountpoint) >= 0;
 }
 
 int mb_fs_readonly_count(const struct mb_fs_det *f)
@@ -373,27 +345,6 @@ const struct mb_fs_flag *mb_fs_readonly_at(const struct mb_fs_det *f, int i)
 	return f && i >= 0 && i < f->nro ? &f->ro[i] : NULL;
 }
 
-int mb_fs_restore_readonly(struct mb_fs_det *f, const struct mb_fs_flag *fg)
-{
-	struct mb_fs_flag *dst;
-	struct mb_mount m;
-
-	if (!f || !fg)
-		return -EINVAL;
-	memset(&m, 0, sizeof(m));
-	m.dev = fg->dev;
-	m.mount_id = fg->mount_id;
-	mb_copy_fixed(m.mountpoint, sizeof(m.mountpoint), fg->mountpoint, sizeof(fg->mountpoint));
-	if (ro_find(f, &m) >= 0)
-		return 0;
-	dst = ro_add(f);
-	*dst = *fg;
-	dst->devname[sizeof(dst->devname) - 1] = '\0';
-	dst->mountpoint[sizeof(dst->mountpoint) - 1] = '\0';
-	dst->fstype[sizeof(dst->fstype) - 1] = '\0';
-	return 1;
-}
-
 int mb_fs_reported_count(const struct mb_fs_det *f)
 {
 	return f ? f->nrep : 0;
@@ -404,23 +355,13 @@ const struct mb_fs_flag *mb_fs_reported_at(const struct mb_fs_det *f, int i)
 	return f && i >= 0 && i < f->nrep ? &f->rep[i] : NULL;
 }
 
+int mb_fs_restore_readonly(struct mb_fs_det *f, const struct mb_fs_flag *fg)
+{
+	return f && fg ? mb_fs_list_restore(f->ro, &f->nro, fg, 0) : -EINVAL;
+}
+
+/* A recorded-errors flag already there takes the saved count. */
 int mb_fs_restore_reported(struct mb_fs_det *f, const struct mb_fs_flag *fg)
 {
-	struct mb_fs_flag *dst;
-	struct mb_mount m;
-	int i;
-
-	if (!f || !fg)
-		return -EINVAL;
-	memset(&m, 0, sizeof(m));
-	m.dev = fg->dev;
-	m.mount_id = fg->mount_id;
-	mb_copy_fixed(m.mountpoint, sizeof(m.mountpoint), fg->mountpoint, sizeof(fg->mountpoint));
-	i = list_find(f->rep, f->nrep, &m);
-	dst = i >= 0 ? &f->rep[i] : list_add(f->rep, &f->nrep);
-	*dst = *fg;
-	dst->devname[sizeof(dst->devname) - 1] = '\0';
-	dst->mountpoint[sizeof(dst->mountpoint) - 1] = '\0';
-	dst->fstype[sizeof(dst->fstype) - 1] = '\0';
-	return i < 0;
+	return f && fg ? mb_fs_list_restore(f->rep, &f->nrep, fg, 1) : -EINVAL;
 }

@@ -18,11 +18,53 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include "detect_fs.h"
+#include "detect_fs_priv.h"
 
 #define STATE_MAGIC "mailbpf-fs-state 1"
 #define LINE_MAX_LEN 2048
 #define NTOK 8
+
+struct mb_fs_flag *mb_fs_list_add(struct mb_fs_flag *l, int *n)
+{
+	int old = 0;
+
+	if (*n < MB_FS_MAX_FLAGS)
+		return &l[(*n)++];
+	/* Bounded: dozens of flagged mounts at once means the host has bigger news. */
+	for (int i = 1; i < *n; i++)
+		if (l[i].ts_ns < l[old].ts_ns)
+			old = i;
+	memmove(&l[old], &l[old + 1], (size_t)(*n - old - 1) * sizeof(l[0]));
+	return &l[*n - 1];
+}
+
+int mb_fs_list_find(const struct mb_fs_flag *l, int n, uint32_t dev, int mount_id,
+		    const char *mountpoint)
+{
+	for (int i = 0; i < n; i++)
+		if (l[i].dev == dev && l[i].mount_id == mount_id &&
+		    !strncmp(l[i].mountpoint, mountpoint, MB_PATH_LEN))
+			return i;
+	return -1;
+}
+
+int mb_fs_list_restore(struct mb_fs_flag *l, int *n, const struct mb_fs_flag *fg, int replace)
+{
+	char mp[MB_PATH_LEN];
+	struct mb_fs_flag *dst;
+	int i;
+
+	mb_copy_fixed(mp, sizeof(mp), fg->mountpoint, sizeof(fg->mountpoint));
+	i = mb_fs_list_find(l, *n, fg->dev, fg->mount_id, mp);
+	if (i >= 0 && !replace)
+		return 0;
+	dst = i >= 0 ? &l[i] : mb_fs_list_add(l, n);
+	*dst = *fg;
+	dst->devname[sizeof(dst->devname) - 1] = '\0';
+	dst->mountpoint[sizeof(dst->mountpoint) - 1] = '\0';
+	dst->fstype[sizeof(dst->fstype) - 1] = '\0';
+	return i < 0;
+}
 
 static int boot_id_ok(const char *b)
 {

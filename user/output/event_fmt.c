@@ -343,4 +343,3 @@ int mb_event_human(const struct mb_fmt *f, const union mb_event *ev, char *buf, 
 	body(&l, f, ev);
 	return l.o < len ? (int)l.o : -ENOSPC;
 }
-

@@ -259,4 +259,3 @@ long mb_push_body(const struct mb_push_set *s, char **buf, size_t *cap)
 	err = err ?: put_raw(buf, cap, &len, "]");
 	return err ? err : (long)len;
 }
-
