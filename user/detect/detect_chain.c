@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "detect.h"
 #include "detect_chain.h"
 #include "names.h"
 
@@ -52,18 +53,7 @@ struct mb_chain_det {
 
 struct mb_chain_det *mb_chain_new(const struct mb_config *cfg, struct mb_alert_sink sink)
 {
-	struct mb_chain_det *c;
-
-	if (!cfg || cfg->ndaemons < 0 || cfg->ndaemons > MB_MAX_DAEMONS) {
-		errno = EINVAL;
-		return NULL;
-	}
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		return NULL;
-	c->cfg = *cfg;
-	c->sink = sink;
-	return c;
+	return MB_DET_NEW(struct mb_chain_det, cfg, sink);
 }
 
 void mb_chain_free(struct mb_chain_det *c)

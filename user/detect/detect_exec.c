@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "detect.h"
 #include "detect_exec.h"
 #include "names.h"
 #include "ratelimit.h"
@@ -131,18 +132,7 @@ int mb_exec_forensics(const struct mb_exec_event *e, char *buf, size_t len)
 
 struct mb_exec_det *mb_exec_new(const struct mb_config *cfg, struct mb_alert_sink sink)
 {
-	struct mb_exec_det *x;
-
-	if (!cfg) {
-		errno = EINVAL;
-		return NULL;
-	}
-	x = calloc(1, sizeof(*x));
-	if (!x)
-		return NULL;
-	x->cfg = *cfg;
-	x->sink = sink;
-	return x;
+	return MB_DET_NEW(struct mb_exec_det, cfg, sink);
 }
 
 void mb_exec_free(struct mb_exec_det *x)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "detect.h"
 #include "detect_master.h"
 #include "names.h"
 
@@ -39,18 +40,7 @@ struct mb_master_det {
 
 struct mb_master_det *mb_master_new(const struct mb_config *cfg, struct mb_alert_sink sink)
 {
-	struct mb_master_det *d;
-
-	if (!cfg || cfg->ndaemons < 0 || cfg->ndaemons > MB_MAX_DAEMONS) {
-		errno = EINVAL;
-		return NULL;
-	}
-	d = calloc(1, sizeof(*d));
-	if (!d)
-		return NULL;
-	d->cfg = *cfg;
-	d->sink = sink;
-	return d;
+	return MB_DET_NEW(struct mb_master_det, cfg, sink);
 }
 
 void mb_master_free(struct mb_master_det *d)

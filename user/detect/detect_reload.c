@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "detect.h"
 #include "detect_reload.h"
 #include "names.h"
 
@@ -51,18 +52,11 @@ static uint64_t absdiff(uint64_t a, uint64_t b)
 
 struct mb_reload_det *mb_reload_new(const struct mb_config *cfg, struct mb_alert_sink sink)
 {
-	struct mb_reload_det *d;
+	struct mb_reload_det *d = MB_DET_NEW(struct mb_reload_det, cfg, sink);
 	int i;
 
-	if (!cfg || cfg->ndaemons < 0 || cfg->ndaemons > MB_MAX_DAEMONS) {
-		errno = EINVAL;
-		return NULL;
-	}
-	d = calloc(1, sizeof(*d));
 	if (!d)
 		return NULL;
-	d->cfg = *cfg;
-	d->sink = sink;
 	for (i = 0; i < cfg->ndaemons; i++) {
 		uint32_t n = cfg->daemons[i].storm_count;
 

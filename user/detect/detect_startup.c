@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "detect.h"
 #include "detect_startup.h"
 #include "names.h"
 
@@ -47,17 +48,10 @@ struct mb_startup_det {
 struct mb_startup_det *mb_startup_new(const struct mb_config *cfg, struct mb_alert_sink sink,
 				      struct mb_chain_det *chain)
 {
-	struct mb_startup_det *d;
+	struct mb_startup_det *d = MB_DET_NEW(struct mb_startup_det, cfg, sink);
 
-	if (!cfg || cfg->ndaemons < 0 || cfg->ndaemons > MB_MAX_DAEMONS) {
-		errno = EINVAL;
-		return NULL;
-	}
-	d = calloc(1, sizeof(*d));
 	if (!d)
 		return NULL;
-	d->cfg = *cfg;
-	d->sink = sink;
 	d->chain = chain;
 	return d;
 }
