@@ -83,12 +83,6 @@ const char *mb_probes_exec_desc(const struct mb_probes *p, char *buf, size_t len
 		s_;                                                                        \
 	})
 
-/* Between probes.c and probes_fs.c. */
-struct bpf_map;
-int mb_tp_exists(const struct mb_probes *p, const char *cat, const char *name);
-int mb_use_ring(struct mb_probes *p, struct bpf_map *events, const struct mb_probes_opts *o);
-int mb_probes_start_fs(struct mb_probes *p, const struct mb_probes_opts *o);
-
 /* Ask the exit probe for clean exits of daemon idx's children (0-based) too, or stop. */
 void mb_probes_want_ok(struct mb_probes *p, int idx, int on);
 

@@ -19,6 +19,7 @@
 #include "fs.v2.skel.h"
 #include "log.h"
 #include "probes.h"
+#include "probes_int.h"
 
 /* A program that is only wanted when its preferred one cannot run here. */
 static const char *const fallbacks[][2] = {
