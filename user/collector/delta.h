@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Turning the kernel's running counts into increments. The kernel's count
- * maps are LRU: under hostile cardinality a key can be evicted and come
- * back from 1. Userspace exports monotonic counters, so each interval it
- * compares every key with the value it saw last time.
+ * maps are plain hashes, deliberately not LRU (an LRU would let a flood of
+ * names evict real counts; once full, new keys go to an overflow slot), so
+ * a key's count only grows while the objects are loaded. Userspace exports
+ * monotonic counters: each interval it compares every key with the value it
+ * saw last time; a key not seen last interval, or whose count went down
+ * (the objects were loaded anew), adds its whole count.
  */
 #ifndef MAILBPF_DELTA_H
 #define MAILBPF_DELTA_H
