@@ -446,3 +446,16 @@ const char *mb_flavor_name(int flavor)
 {
 	return flavor > 0 && flavor <= MB_FLAVOR_EXIM ? flavor_names[flavor] : flavor_names[0];
 }
+
+static const char *const exit_kinds[] = {
+	[MB_EXIT_STARTUP_FAIL] = "startup_failure",
+	[MB_EXIT_CHILD_OK] = "child_ok",
+	[MB_EXIT_MASTER] = "master",
+};
+
+const char *mb_exit_kind_name(uint32_t kind)
+{
+	return kind < sizeof(exit_kinds) / sizeof(exit_kinds[0]) && exit_kinds[kind] ?
+		       exit_kinds[kind] :
+		       "unknown";
+}

@@ -72,6 +72,9 @@ void mb_fs_shutdown_flags_str(uint32_t flags, char *buf, size_t len);
 /* The flags of a shutdown record by its source: XFS bits, ext4's mode, or "unknown". */
 void mb_fs_shutdown_desc(uint32_t source, uint32_t flags, char *buf, size_t len);
 
+/* "startup_failure", "child_ok", "master" for enum mb_exit_kind; "unknown" otherwise. */
+const char *mb_exit_kind_name(uint32_t kind);
+
 /* "exec", "signal", ... for enum mb_probe. */
 const char *mb_probe_name(int probe);
 /* "attached", "no tracepoint in this kernel", ... for enum mb_prog_state (progs.h). */

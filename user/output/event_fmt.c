@@ -236,20 +236,11 @@ static void fs_fields(struct line *l, const struct mb_fmt *f, const struct mb_fs
 	}
 }
 
-static const char *const exit_kinds[] = {
-	[MB_EXIT_STARTUP_FAIL] = "startup_failure",
-	[MB_EXIT_CHILD_OK] = "child_ok",
-	[MB_EXIT_MASTER] = "master",
-};
-
 static void exit_fields(struct line *l, const struct mb_fmt *f, const struct mb_exit_event *e)
 {
 	char status[32];
 
-	str(l, "kind",
-	    e->kind < sizeof(exit_kinds) / sizeof(exit_kinds[0]) && exit_kinds[e->kind] ?
-		    exit_kinds[e->kind] :
-		    "unknown");
+	str(l, "kind", mb_exit_kind_name(e->kind));
 	/* "84" or "SIGSEGV", as the metric's label: one word on a terminal line. */
 	mb_exit_status_label(e->exit_code, status, sizeof(status));
 	str(l, "status", status);
