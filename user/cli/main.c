@@ -7,6 +7,17 @@
 #include "cli.h"
 #include "log.h"
 
+/* The subcommands, bpftool-style: one table for dispatch and for usage. */
+static const struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+} cmds[] = {
+	{ "run", cmd_run, "the daemon: detectors, node_exporter textfile, alert log" },
+	{ "trace", cmd_trace, "stream the kernel events live" },
+	{ "check", cmd_check, "check this host: BTF, privileges, tracepoints, textfile, daemons" },
+};
+
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -14,13 +25,12 @@ static void usage(FILE *out)
 		"Kernel-level (eBPF) monitor for mail hosts: reload collisions, exec\n"
 		"failures (E2BIG) and XFS/block I/O errors, as Prometheus metrics and alerts.\n"
 		"\n"
-		"commands:\n"
-		"  run     the daemon: detectors, node_exporter textfile, alert log\n"
-		"  trace   stream the kernel events live\n"
-		"  check   check this host: BTF, privileges, tracepoints, textfile, daemons\n"
-		"\n"
-		"  mailbpf COMMAND --help    options of a command\n"
-		"  mailbpf --version\n");
+		"commands:\n");
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(out, "  %-7s %s\n", cmds[i].name, cmds[i].help);
+	fprintf(out, "\n"
+		     "  mailbpf COMMAND --help    options of a command\n"
+		     "  mailbpf --version\n");
 }
 
 int main(int argc, char **argv)
@@ -40,12 +50,9 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return MB_EXIT_OK;
 	}
-	if (!strcmp(cmd, "trace"))
-		return cmd_trace(argc - 1, argv + 1);
-	if (!strcmp(cmd, "run"))
-		return cmd_run(argc - 1, argv + 1);
-	if (!strcmp(cmd, "check"))
-		return cmd_check(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(cmd, cmds[i].name))
+			return cmds[i].fn(argc - 1, argv + 1);
 	warn("unknown command '%s'", cmd);
 	usage(stderr);
 	return MB_EXIT_USAGE;
