@@ -21,7 +21,7 @@ enum mb_exec_probe {
 	MB_EXEC_PROBE_MAX,
 };
 
-/* What a daemon does about failing children (user/detect_startup.c cites its source). */
+/* What a daemon does about failing children (user/detect/detect_startup.c cites its source). */
 enum mb_flavor {
 	MB_FLAVOR_OTHER = 0,
 	MB_FLAVOR_DOVECOT = 1, /* throttles the service, 2 s doubling to 60 s */

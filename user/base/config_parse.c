@@ -31,7 +31,7 @@ void mb_config_daemon_defaults(struct mb_daemon_cfg *d, const char *name)
 	d->chain_window_ms = 120000;
 	/*
 	 * Start-up failure rules from the daemons' sources (see
-	 * user/detect_startup.c): Dovecot's shortest throttle is 2 s and a
+	 * user/detect/detect_startup.c): Dovecot's shortest throttle is 2 s and a
 	 * failed exec in its child exits 84 (FATAL_EXEC), out of memory 83,
 	 * other fatal errors 89; Postfix's failed exec exits 1 after msg_fatal's
 	 * 1 s sleep. Exim's children are not services it restarts.
