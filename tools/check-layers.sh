@@ -26,9 +26,10 @@ declare -A ALLOW=(
 	[cli]="cli collector probes detect output base"
 )
 
-# Which layer owns each header.
+# Which layer owns each header; file names are unique across layers (a
+# bare include names one file, and the unit archive keeps basenames).
 declare -A HOME_OF=()
-for h in "$dir"/*/*.h; do
+for h in "$dir"/*/*.[ch]; do
 	b=$(basename "$h")
 	l=$(basename "$(dirname "$h")")
 	if [ -n "${HOME_OF[$b]:-}" ]; then
