@@ -5,7 +5,14 @@ CLANG ?= clang
 CC ?= cc
 BPFTOOL ?= bpftool
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
-ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+# x86-64 only: the BPF side reads syscall arguments from x86's pt_regs and
+# knows x86-64 syscall numbers, and user/base/names.c the x86-64 signals.
+ARCH := $(shell uname -m | sed 's/x86_64/x86/')
+ifneq ($(ARCH),x86)
+ifeq ($(filter clean format print-%,$(MAKECMDGOALS)),)
+$(error mailbpf builds for x86-64 only, this is $(ARCH): syscall numbers, pt_regs and signal numbers are x86-64's)
+endif
+endif
 PREFIX ?= /usr
 DESTDIR ?=
 
@@ -18,14 +25,33 @@ BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS)) \
 	$(patsubst bpf/%.bpf.c,$(OUTPUT)/%.v2.skel.h,$(BPF_SRCS)) $(OUTPUT)/.skel-same
 
-# Modules that talk to the kernel or own main(); everything else in user/
-# is pure logic, archived and linked into the unit tests.
-KERNEL_SRCS := user/main.c user/probes.c user/trace.c user/run.c user/check.c \
-	user/devices.c user/privs.c user/daemon.c user/collect.c user/probes_maps.c \
-	user/kfeatures.c user/probes_fs.c user/procscan.c user/daemon_net.c
-USER_SRCS := $(wildcard user/*.c)
-PURE_SRCS := $(filter-out $(KERNEL_SRCS),$(USER_SRCS))
+# user/ is layered, one folder per layer (docs/ARCHITECTURE.md):
+#   cli -> collector -> {probes, detect, output} -> base
+# A layer is compiled with the include paths of itself and the layers below
+# it only, and tools/check-layers.sh checks every quoted include before
+# anything is compiled: an upward or sideways include fails the build.
+LAYERS := base detect output probes collector cli
+LAYER_base := base
+LAYER_detect := detect base
+LAYER_output := output base
+LAYER_probes := probes base
+LAYER_collector := collector probes detect output base
+LAYER_cli := cli collector probes detect output base
+layer_inc = $(addprefix -Iuser/,$(LAYER_$(firstword $(subst /, ,$(1)))))
+USER_SRCS := $(wildcard $(addsuffix /*.c,$(addprefix user/,$(LAYERS))))
+USER_HDRS := $(wildcard user/*/*.h)
+# Tests, fuzzers and tools see every layer.
+USER_INC := $(addprefix -Iuser/,$(LAYERS))
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
+
+# The unit tests' archive: the folders with no kernel, no main() and no
+# sockets (base, detect, output less the listener and the Alertmanager
+# client), rebuilt with ASan/UBSan. collector/spool.c (path logic) and
+# collector/delta.c (counter deltas) are pure too: test_spool, test_delta.
+PURE_DIRS := base detect output
+NET_SRCS := user/output/httpd.c user/output/push.c
+PURE_SRCS := $(filter-out $(NET_SRCS),$(wildcard $(addsuffix /*.c,$(addprefix user/,$(PURE_DIRS))))) \
+	user/collector/spool.c user/collector/delta.c
 PURE_ASAN_OBJS := $(patsubst user/%.c,$(OUTPUT)/asan/%.o,$(PURE_SRCS))
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -34,7 +60,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 WARN := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -DMAILBPF_VERSION='"$(VERSION)"' \
-	-I$(OUTPUT) -Ibpf -Iuser
+	-I$(OUTPUT) -Ibpf
 # libbpf is linked statically (libbpf.a from libbpf-dev), as Debian's
 # libbpf-tools does: the binary then needs only libc, libelf and zlib at run
 # time and runs on any Debian 12+ whatever libbpf1 the host has.
@@ -99,25 +125,36 @@ $(OUTPUT)/.skel-same: tools/skel-same.sh $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel
 	$(call msg,CHECK,skeleton layouts v2 = v3)
 	$(Q)bash tools/skel-same.sh $(patsubst bpf/%.bpf.c,%,$(BPF_SRCS)) && touch $@
 
-$(OUTPUT)/user/%.o: user/%.c $(wildcard user/*.h) bpf/mailbpf.h $(SKELS) | $(OUTPUT)/user
+# The layer rule, before any user/ object is compiled.
+$(OUTPUT)/.layers: tools/check-layers.sh $(USER_SRCS) $(USER_HDRS) | $(OUTPUT)
+	$(call msg,CHECK,user/ layers)
+	$(Q)bash tools/check-layers.sh && touch $@
+
+# Header dependencies are generated (-MMD): the .d files beside the objects.
+DEPFLAGS = -MMD -MP
+$(OUTPUT)/user/%.o: user/%.c | $(SKELS) $(OUTPUT)/.layers $(OUTPUT)/user
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(call layer_inc,$*) $(DEPFLAGS) -c $< -o $@
 
 mailbpf: $(USER_OBJS)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # Unit tests: pure modules rebuilt with ASan/UBSan.
-$(OUTPUT)/asan/%.o: user/%.c $(wildcard user/*.h) bpf/mailbpf.h $(OUTPUT)/.deps-test | $(OUTPUT)/asan
+$(OUTPUT)/asan/%.o: user/%.c $(OUTPUT)/.deps-test | $(OUTPUT)/.layers $(OUTPUT)/asan
 	$(call msg,CC-ASAN,$@)
-	$(Q)$(CC) $(CFLAGS) $(ASAN) -c $< -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(ASAN) $(call layer_inc,$*) $(DEPFLAGS) -c $< -o $@
 
 $(OUTPUT)/libpure-asan.a: $(PURE_ASAN_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(OUTPUT)/tests/%: tests/unit/%.c $(OUTPUT)/libpure-asan.a | $(OUTPUT)/tests
 	$(call msg,TEST-CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(ASAN) $< $(OUTPUT)/libpure-asan.a -lcmocka -lm -o $@
+	$(Q)mkdir -p $(OUTPUT)/tests.d
+	$(Q)$(CC) $(CFLAGS) $(USER_INC) $(ASAN) $(DEPFLAGS) -MF $(OUTPUT)/tests.d/$*.d \
+		$< $(OUTPUT)/libpure-asan.a -lcmocka -lm -o $@
 
 $(OUTPUT)/faultfs: tools/faultfs.c $(OUTPUT)/.deps-test
 	$(call msg,CC,$@)
@@ -176,6 +213,10 @@ deb: $(OUTPUT)/.deps-deb
 fuzz:
 	$(Q)bash tests/fuzz/run.sh
 
+# For scripts (tests/fuzz/run.sh): make -s print-PURE_SRCS
+print-%:
+	@echo $($*)
+
 bench: $(OUTPUT)/.deps-bench mailbpf $(OUTPUT)/mbload $(OUTPUT)/mbfloor
 	$(Q)bash tools/bench.sh
 
@@ -183,7 +224,7 @@ vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
 
 format:
-	clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h tests/unit/*.c tools/*.c
+	clang-format -i bpf/*.c bpf/*.h user/*/*.c user/*/*.h tests/unit/*.c tools/*.c
 
 install: mailbpf
 	install -D -m 0755 mailbpf $(DESTDIR)$(PREFIX)/sbin/mailbpf
@@ -199,3 +240,6 @@ install: mailbpf
 
 clean:
 	rm -rf $(OUTPUT) mailbpf
+
+-include $(USER_OBJS:.o=.d) $(PURE_ASAN_OBJS:.o=.d) \
+	$(patsubst $(OUTPUT)/tests/%,$(OUTPUT)/tests.d/%.d,$(UNIT_BINS))

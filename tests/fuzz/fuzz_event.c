@@ -13,7 +13,7 @@
  *     no bidi override (escape.h promises terminal-safe text);
  *   - a returned length is the string's length, and a short buffer is
  *     never overrun (exact-size heap buffers, so ASan sees one byte over).
- * The same record then takes the daemon's path (user/daemon.c on_event):
+ * The same record then takes the daemon's path (user/collector/daemon.c on_event):
  * the reload, exec, chain and filesystem detectors, each alert written by
  * the real alert log writer and checked as one valid JSON line; the
  * record is fed twice (a repeat, later) and with a synthesized partner (a

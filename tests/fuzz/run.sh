@@ -17,16 +17,12 @@ SECONDS_PER=${FUZZ_SECONDS:-60}
 OUT=.output/fuzz
 CRASHES=tests/fuzz/crashes
 CLANG=${CLANG:-clang}
+# The pure modules of user/ and its layers' include paths, as the Makefile
+# has them (the unit tests' archive: no BPF, no main).
+PURE=($(make -s --no-print-directory print-PURE_SRCS))
+INC=($(make -s --no-print-directory print-USER_INC))
 CFLAGS=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
-	-I. -Iuser -Ibpf -D_GNU_SOURCE -DMAILBPF_VERSION='"fuzz"')
-# Same split as the Makefile: these talk to the kernel or own main().
-KERNEL="main.c probes.c trace.c run.c check.c devices.c privs.c daemon.c collect.c"
-KERNEL+=" probes_maps.c kfeatures.c probes_fs.c procscan.c daemon_net.c"
-PURE=()
-for f in user/*.c; do
-	case " $KERNEL " in *" $(basename "$f") "*) continue ;; esac
-	PURE+=("$f")
-done
+	-I. "${INC[@]}" -Ibpf -D_GNU_SOURCE -DMAILBPF_VERSION='"fuzz"')
 # Per-target input bound: a config line may be up to 1024 bytes (longer is
 # an error path worth reaching); a record is at most 464.
 declare -A MAXLEN=([config]=4096 [event]=1024 [http]=6144)

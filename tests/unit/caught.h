@@ -8,7 +8,8 @@
 #define MAILBPF_TEST_CAUGHT_H
 
 #include <string.h>
-#include "../../user/detect.h"
+#include "alert.h"
+#include "mounts.h"
 
 #define MAX_CAUGHT 512
 #define MB_TEST_HELPER __attribute__((unused)) static

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "../../user/alertlog.h"
+#include "alertlog.h"
 
 static char dir[64], path[128];
 

@@ -14,8 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "../../user/config.h"
-#include "../../user/config_parse.h"
+#include "config.h"
+#include "config_parse.h"
+#include "names.h"
 
 static char dir[64], path[128];
 

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "../../user/delta.h"
+#include "delta.h"
 
 static struct mb_delta d;
 

@@ -13,9 +13,9 @@
 #include <string.h>
 #include <cmocka.h>
 #include "caught.h"
-#include "../../user/detect_chain.h"
-#include "../../user/detect_exec.h"
-#include "../../user/detect_reload.h"
+#include "detect_chain.h"
+#include "detect_exec.h"
+#include "detect_reload.h"
 
 #define T0 (7200 * NS_PER_SEC)
 #define MASTER 1000

@@ -13,8 +13,8 @@
 #include <string.h>
 #include <cmocka.h>
 #include "caught.h"
-#include "../../user/detect_exec.h"
-#include "../../user/names.h"
+#include "detect_exec.h"
+#include "names.h"
 
 #define T0 (5000 * NS_PER_SEC)
 #define IMAP_LOGIN "/usr/lib/dovecot/imap-login"

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "caught.h"
-#include "../../user/detect_fs.h"
+#include "detect_fs.h"
 
 #define T0 (300 * NS_PER_SEC)
 #define DEV(ma, mi) ((uint32_t)(ma) << 20 | (uint32_t)(mi))

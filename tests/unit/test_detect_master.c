@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "caught.h"
-#include "../../user/detect_master.h"
+#include "detect_master.h"
 
 #define T0 (7200 * NS_PER_SEC)
 #define EXIM 2000

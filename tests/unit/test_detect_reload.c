@@ -11,8 +11,8 @@
 #include <string.h>
 #include <cmocka.h>
 #include "caught.h"
-#include "../../user/detect_reload.h"
-#include "../../user/names.h"
+#include "detect_reload.h"
+#include "names.h"
 
 #define T0 (1000 * NS_PER_SEC) /* boot time of the first event */
 

@@ -15,9 +15,9 @@
 #include <string.h>
 #include <cmocka.h>
 #include "caught.h"
-#include "../../user/detect_chain.h"
-#include "../../user/detect_reload.h"
-#include "../../user/detect_startup.h"
+#include "detect_chain.h"
+#include "detect_reload.h"
+#include "detect_startup.h"
 
 #define T0 (7200 * NS_PER_SEC)
 #define MASTER 1000

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "../../user/escape.h"
+#include "escape.h"
 
 typedef size_t (*esc_fn)(char *dst, size_t dstlen, const char *src);
 

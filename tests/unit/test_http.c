@@ -15,8 +15,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <cmocka.h>
-#include "../../user/http_req.h"
-#include "../../user/httpd.h"
+#include "http_req.h"
+#include "httpd.h"
 
 /* The verdict for s, or 0 when the parser wants more. */
 static int status(const char *s)

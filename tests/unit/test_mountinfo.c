@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "../../user/detect.h"
+#include "mounts.h"
 
 #define DEV(ma, mi) ((uint32_t)(ma) << 20 | (uint32_t)(mi))
 #define SDB1 DEV(8, 17)

@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "../../user/prom.h"
+#include "prom.h"
 
 static char dir[64];
 

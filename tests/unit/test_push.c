@@ -15,8 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "../../user/config.h"
-#include "../../user/push_msg.h"
+#include "config.h"
+#include "push_msg.h"
 
 #define T0 1796126400000LL /* 2026-12-01T12:00:00Z */
 

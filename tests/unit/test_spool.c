@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "../../user/spool.h"
+#include "spool.h"
 
 static void test_dovecot_dirs(void **state)
 {

@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
-#include "../../user/watch_table.h"
+#include "watch_table.h"
 
 static struct mb_watch_slot tab[MB_WATCH_SLOTS];
 
