@@ -240,6 +240,26 @@ static inline __u32 mb_watch_hash(__u64 first8)
 	return (__u32)((first8 * 0x9E3779B97F4A7C15ULL) >> 56); /* 8 bits: MB_WATCH_SLOTS */
 }
 
+/*
+ * The one probe loop, for the BPF lookups (bpf/watch.bpf.h) and the table
+ * userspace builds and unit-tests (user/base/watch_table.c): the slot
+ * holding comm, else the empty slot that ends its probe sequence, else
+ * NULL (the sequence is full). Plain loads; the loop is bounded.
+ */
+static inline __attribute__((always_inline)) const struct mb_watch_slot *
+mb_watch_probe(const struct mb_watch_slot *tab, const __u64 comm[2])
+{
+	__u32 h = mb_watch_hash(comm[0]);
+
+	for (int i = 0; i < MB_WATCH_PROBES; i++) {
+		const struct mb_watch_slot *s = &tab[(h + i) & (MB_WATCH_SLOTS - 1)];
+
+		if (!s->w.idx || (s->comm[0] == comm[0] && s->comm[1] == comm[1]))
+			return s;
+	}
+	return 0;
+}
+
 struct mb_fs_key {
 	__u32 dev;
 	__u32 source;

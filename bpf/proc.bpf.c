@@ -4,7 +4,7 @@
  *
  * Why exits: after the reload collision of the seed, the master's children
  * failed to start and the master throttled their restarts. The daemons'
- * own rules (their sources, cited in user/detect_startup.c): Dovecot 2.3
+ * own rules (their sources, cited in user/detect/detect_startup.c): Dovecot 2.3
  * throttles a service whose child exits non-zero before its first status
  * (src/master/service-monitor.c), and a failed exec in the child exits 84
  * (FATAL_EXEC, src/lib/execv-const.c); Postfix throttles a service whose

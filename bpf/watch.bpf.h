@@ -14,18 +14,9 @@
 static __always_inline const struct mb_watch *
 mb_watch_lookup(const struct mb_watch_slot (*table)[MB_WATCH_SLOTS], __u32 gen, const __u64 comm[2])
 {
-	__u32 h = mb_watch_hash(comm[0]);
+	const struct mb_watch_slot *s = mb_watch_probe(table[gen & 1], comm);
 
-	gen &= 1;
-	for (int i = 0; i < MB_WATCH_PROBES; i++) {
-		const struct mb_watch_slot *s = &table[gen][(h + i) & (MB_WATCH_SLOTS - 1)];
-
-		if (!s->w.idx)
-			return NULL;
-		if (s->comm[0] == comm[0] && s->comm[1] == comm[1])
-			return &s->w;
-	}
-	return NULL;
+	return s && s->w.idx ? &s->w : NULL;
 }
 
 /* Only for watched comms: is the task running the configured binary? */

@@ -24,18 +24,10 @@ __u32 mb_watch_comm_hash(const char *comm)
 	return mb_watch_hash(words[0]);
 }
 
-/* The slot holding this comm, else the empty slot it would take, else NULL. */
+/* The BPF side's own probe loop (bpf/mailbpf.h), writable here. */
 static struct mb_watch_slot *slot_for(const struct mb_watch_slot *tab, const __u64 words[2])
 {
-	__u32 h = mb_watch_hash(words[0]);
-
-	for (int i = 0; i < MB_WATCH_PROBES; i++) {
-		const struct mb_watch_slot *s = &tab[(h + i) & (MB_WATCH_SLOTS - 1)];
-
-		if (!s->w.idx || (s->comm[0] == words[0] && s->comm[1] == words[1]))
-			return (struct mb_watch_slot *)s;
-	}
-	return NULL;
+	return (struct mb_watch_slot *)mb_watch_probe(tab, words);
 }
 
 int mb_watch_table_put(struct mb_watch_slot *tab, const char *comm, const struct mb_watch *w)
