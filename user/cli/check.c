@@ -187,6 +187,7 @@ int cmd_check(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "textfile", required_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -200,7 +201,7 @@ int cmd_check(int argc, char **argv)
 	int c, explicit_path = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:t:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:t:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			config = optarg;
@@ -209,11 +210,14 @@ int cmd_check(int argc, char **argv)
 		case 't':
 			textfile = optarg;
 			break;
+		case 'v':
+			mb_cli_verbose();
+			break;
 		case 'h':
-			printf("usage: mailbpf check [--config FILE] [--textfile PATH]\n");
+			printf("usage: mailbpf check [--config FILE] [--textfile PATH] [-v]\n");
 			return MB_EXIT_OK;
 		default:
-			fprintf(stderr, "usage: mailbpf check [--config FILE] [--textfile PATH]\n");
+			fprintf(stderr, "usage: mailbpf check [--config FILE] [--textfile PATH] [-v]\n");
 			return MB_EXIT_USAGE;
 		}
 	}

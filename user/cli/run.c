@@ -200,7 +200,7 @@ static int parse_args(int argc, char **argv, struct overrides *o, const char **c
 			o->alertmanagers[o->nalertmanagers++] = optarg;
 			break;
 		case 'v':
-			mb_libbpf_verbose(1);
+			mb_cli_verbose();
 			break;
 		case 'h':
 			usage(stdout);
@@ -261,7 +261,6 @@ int cmd_run(int argc, char **argv)
 	const char *config = MB_DEFAULT_CONFIG, *user = NULL;
 	struct mb_daemon *d = NULL;
 	int explicit_path = 0, err, ret = MB_EXIT_FAIL;
-	struct sigaction sa = { .sa_handler = on_signal };
 
 	err = parse_args(argc, argv, &o, &config, &explicit_path, &user);
 	if (err) {
@@ -294,11 +293,7 @@ int cmd_run(int argc, char **argv)
 		warn("cannot drop privileges: %s", strerror(-err));
 		goto cleanup;
 	}
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	mb_cli_signals(on_signal, (const int[]){ SIGINT, SIGTERM, SIGHUP, SIGUSR1 }, 4);
 	{
 		char desc[512];
 

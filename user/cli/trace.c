@@ -173,7 +173,7 @@ int cmd_trace(int argc, char **argv)
 				goto bad_arg;
 			break;
 		case 'v':
-			mb_libbpf_verbose(1);
+			mb_cli_verbose();
 			break;
 		case 'h':
 			usage(stdout);
@@ -210,9 +210,7 @@ int cmd_trace(int argc, char **argv)
 		warn("cannot load the BPF probes: %s", strerror(-err));
 		goto cleanup;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGPIPE, SIG_IGN);
+	mb_cli_signals(on_signal, (const int[]){ SIGINT, SIGTERM }, 2);
 	{
 		char desc[512];
 
