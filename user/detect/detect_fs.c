@@ -62,6 +62,22 @@ void mb_fs_place(char *buf, size_t len, const struct where *w)
 		snprintf(buf, len, "device %s", w->devname);
 }
 
+void mb_fs_cleared_start(struct mb_alert *a, const struct mb_fs_flag *fg, enum mb_alert_kind kind,
+			 uint64_t now, char *pl, size_t pllen)
+{
+	struct where w;
+
+	memset(&w, 0, sizeof(w));
+	memcpy(w.devname, fg->devname, sizeof(w.devname));
+	memcpy(w.mountpoint, fg->mountpoint, sizeof(w.mountpoint));
+	memcpy(w.fstype, fg->fstype, sizeof(w.fstype));
+	mb_fs_place(pl, pllen, &w);
+	mb_alert_start(a, now, MB_SEV_INFO, kind);
+	mb_alert_str(a, "device", fg->devname);
+	mb_alert_str(a, "mountpoint", fg->mountpoint);
+	mb_alert_str(a, "fstype", fg->fstype);
+}
+
 static void base_fields(struct mb_alert *a, const struct mb_fs_event *e, const struct where *w)
 {
 	char dev[24], comm[MB_COMM_LEN + 1];
@@ -240,15 +256,7 @@ void mb_fs_refresh(struct mb_fs_det *f, const struct mb_mounts *mounts, uint64_t
 			i++;
 			continue;
 		}
-		memset(&w, 0, sizeof(w));
-		memcpy(w.devname, fg->devname, sizeof(w.devname));
-		memcpy(w.mountpoint, fg->mountpoint, sizeof(w.mountpoint));
-		memcpy(w.fstype, fg->fstype, sizeof(w.fstype));
-		mb_fs_place(pl, sizeof(pl), &w);
-		mb_alert_start(&a, now_ns, MB_SEV_INFO, MB_AK_FS_SHUTDOWN);
-		mb_alert_str(&a, "device", fg->devname);
-		mb_alert_str(&a, "mountpoint", fg->mountpoint);
-		mb_alert_str(&a, "fstype", fg->fstype);
+		mb_fs_cleared_start(&a, fg, MB_AK_FS_SHUTDOWN, now_ns, pl, sizeof(pl));
 		mb_alert_int(&a, "mount_id", fg->mount_id);
 		mb_alert_str(&a, "state", "cleared");
 		mb_alert_int(&a, "shutdown_ns", (int64_t)fg->ts_ns);

@@ -56,6 +56,9 @@ void mb_fs_emit(struct mb_fs_det *f, const struct mb_alert *a);
 /* "xfs on /var/mail (sdb1)", or "device 8:17" when not mounted. */
 void mb_fs_place(char *buf, size_t len, const struct where *w);
 void mb_fs_where_of(struct where *w, const struct mb_mount *m);
+/* The info alert that clears a sticky flag: its place in pl, device, mountpoint, fstype. */
+void mb_fs_cleared_start(struct mb_alert *a, const struct mb_fs_flag *fg, enum mb_alert_kind kind,
+			 uint64_t now, char *pl, size_t pllen);
 /* Is the flag's mount (same id, device and path) still in the table? */
 int mb_fs_mount_present(const struct mb_mounts *t, const struct mb_fs_flag *fg);
 

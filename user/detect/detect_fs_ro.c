@@ -206,17 +206,8 @@ static void clear_ro(struct mb_fs_det *f, int i, const char *how, uint64_t now)
 	struct mb_fs_flag *fg = &f->ro[i];
 	char pl[MB_PATH_LEN + 96];
 	struct mb_alert a;
-	struct where w;
 
-	memset(&w, 0, sizeof(w));
-	memcpy(w.devname, fg->devname, sizeof(w.devname));
-	memcpy(w.mountpoint, fg->mountpoint, sizeof(w.mountpoint));
-	memcpy(w.fstype, fg->fstype, sizeof(w.fstype));
-	mb_fs_place(pl, sizeof(pl), &w);
-	mb_alert_start(&a, now, MB_SEV_INFO, MB_AK_FS_READONLY);
-	mb_alert_str(&a, "device", fg->devname);
-	mb_alert_str(&a, "mountpoint", fg->mountpoint);
-	mb_alert_str(&a, "fstype", fg->fstype);
+	mb_fs_cleared_start(&a, fg, MB_AK_FS_READONLY, now, pl, sizeof(pl));
 	mb_alert_str(&a, "cause", mb_ro_cause_name(fg->flags));
 	mb_alert_str(&a, "state", "cleared");
 	mb_alert_summary(&a, "%s: read-only flag cleared: %s", pl, how);
