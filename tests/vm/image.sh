@@ -20,7 +20,7 @@
 # offline.
 VM_PACKAGES=(systemd-sysv udev kmod initramfs-tools dovecot-imapd
 	prometheus-node-exporter xfsprogs fuse3 libfuse3-3 curl procps
-	iproute2 libbpf1 libelf1 zlib1g python3)
+	iproute2 libbpf1 libelf1 zlib1g python3 zstd)
 GUEST=$VM_ROOT/tests/vm/guest
 
 kernels=$(vm_kernels)
@@ -78,7 +78,12 @@ for k in $kernels; do
 	esac
 	chroot "$root" depmod -b / -a "$k"
 	[ -s "$root/usr/lib/modules/$k/modules.dep" ] || { vm_log "depmod wrote no modules.dep for $k" && exit 1; }
+	# Bookworm's mkinitramfs reads /boot/config-RELEASE (compression
+	# support): a split kernel's is there only while it runs.
+	tmpconf=
+	[ -f "$root/boot/config-$k" ] || { cp "$kd/config" "$root/boot/config-$k" && tmpconf=1; }
 	chroot "$root" mkinitramfs -k "$k" -o "/boot/initrd.img-$k" >"$root.log" 2>&1 || { cat "$root.log" >&2 && exit 1; }
+	[ -z "$tmpconf" ] || rm -f "$root/boot/config-$k"
 	[ -s "$root/boot/initrd.img-$k" ] || { vm_log "mkinitramfs failed for $k" && exit 1; }
 	# The initramfs is booted with -initrd, not kept in the image.
 	mv "$root/boot/initrd.img-$k" "$VM_CACHE/initrd-$k-$hash.img.new"

@@ -85,12 +85,19 @@ list=()
 declare -A updated=()
 for entry in $VM_SUITES; do
 	read -r suite _ < <(vm_suite_spec "$entry") || exit 1
-	if [ -z "${updated[$suite]:-}" ]; then
-		updated[$suite]=1
-		if ! vm_apt "$suite" update -qq >"$VM_CACHE/apt-$suite.log" 2>&1; then
+	# The suite's lists are refreshed when older than
+	# MAILBPF_VM_LISTS_MAX_AGE minutes (default 360; 0: every run).
+	lists=$VM_CACHE/apt-$suite/lists
+	if [ -z "${updated[$suite]:-}" ] &&
+		{ [ "${MAILBPF_VM_LISTS_MAX_AGE:-360}" = 0 ] || [ ! -e "$lists/.updated" ] ||
+			[ -n "$(find "$lists/.updated" -mmin +"${MAILBPF_VM_LISTS_MAX_AGE:-360}")" ]; }; then
+		if vm_apt "$suite" update -qq >"$VM_CACHE/apt-$suite.log" 2>&1; then
+			touch "$lists/.updated"
+		else
 			vm_log "$suite: apt-get update failed (see $VM_CACHE/apt-$suite.log)"
 		fi
 	fi
+	updated[$suite]=1
 	if ! read -r pkg ver < <(pick "$entry"); then
 		# Offline: boot what was unpacked last time for this entry.
 		rel=$(cat "$VM_CACHE/suite-$entry.release" 2>/dev/null) || exit 1

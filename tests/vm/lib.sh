@@ -110,6 +110,8 @@ vm_apt() {
 		-o Dir::Etc::preferencesparts="$a/prefs" \
 		-o Dir::State::Lists="$a/lists" \
 		-o Dir::Cache="$a/cache" \
+		-o Dir::Cache::pkgcache="$a/cache/pkgcache.bin" \
+		-o Dir::Cache::srcpkgcache="$a/cache/srcpkgcache.bin" \
 		-o Dir::State::status="$a/status" \
 		-o APT::Architecture=amd64 \
 		-o APT::Architectures::=amd64 \
@@ -128,6 +130,8 @@ vm_apt_cache() {
 		-o Dir::Etc::preferencesparts="$a/prefs" \
 		-o Dir::State::Lists="$a/lists" \
 		-o Dir::Cache="$a/cache" \
+		-o Dir::Cache::pkgcache="$a/cache/pkgcache.bin" \
+		-o Dir::Cache::srcpkgcache="$a/cache/srcpkgcache.bin" \
 		-o Dir::State::status="$a/status" \
 		-o APT::Architecture=amd64 \
 		-o APT::Architectures::=amd64 \

@@ -21,7 +21,8 @@ distro() {
 		[ "$(cat "$f" 2>/dev/null)" = "$1" ] || continue
 		s=${f##*/suite-}
 		s=${s%.release}
-		echo "Debian $(vm_suite_number "$s") ($s)"
+		read -r suite meta < <(vm_suite_spec "$s")
+		echo "Debian $(vm_suite_number "$suite") ($suite$([ "$meta" = linux-image-amd64 ] || echo ", ${meta#linux-image-}"))"
 		return
 	done
 	echo "?"
@@ -30,6 +31,20 @@ distro() {
 attached() { sed -n 's/^mailbpf_probe_attached{probe="\([^"]*\)"} 1$/\1/p' "$1" | paste -sd' '; }
 missing() { sed -n 's/^mailbpf_probe_attached{probe="\([^"]*\)"} 0$/\1/p' "$1" | paste -sd' '; }
 mode() { sed -n 's/^mailbpf_exec_probe_info{mode="\([^"]*\)"} 1$/\1/p' "$1"; }
+# why_not DIR: the families not attached, each with what check says of it,
+# and the exec tiers passed over with their reasons.
+why_not() {
+	local d=$1 p r out=
+	for p in $(missing "$d/probes.txt"); do
+		r=$(grep -E "^(WARN|FAIL) +probe $p: " "$d/check.txt" | grep -v ' left out: ' | sed 's/^[A-Z]* *probe [a-z_0-9]*: //' | head -1)
+		out="$out; $p (${r:-not attached})"
+	done
+	r=$(sed -n 's/^[A-Z]* *exec probe: [a-z]* (\(.*\))$/\1/p' "$d/check.txt")
+	[ -z "$r" ] || out="$out; better exec tiers: $r"
+	r=$(sed -n 's/^WARN  *probe \([a-z_0-9]*\): \(.*\) left out: \(.*\)/\1: \2 (\3)/p' "$d/check.txt" | paste -sd',' | sed 's/,/, /g')
+	[ -z "$r" ] || out="$out; programs left out: $r"
+	echo "${out#; }"
+}
 # Sub-probes check left out, and its warnings about the kernel (not the
 # mail daemons this guest does not run).
 left_out() {
@@ -40,10 +55,15 @@ left_out() {
 }
 
 kernels=()
-for d in "$res"/*/; do
-	[ -f "$d/kernel" ] || [ -f "$d/counts" ] || continue
-	kernels+=("$(basename "$d")")
-done
+if [ -s "$res/kernels" ]; then
+	# The kernels of the last run, in its order (test_vm.sh).
+	while read -r k; do [ -d "$res/$k" ] && kernels+=("$k"); done <"$res/kernels"
+else
+	for d in "$res"/*/; do
+		[ -f "$d/kernel" ] || [ -f "$d/counts" ] || continue
+		kernels+=("$(basename "$d")")
+	done
+fi
 [ ${#kernels[@]} -gt 0 ] || { echo "support.sh: no kernel results in $res" >&2 && exit 1; }
 
 version=$(cat "$VM_ROOT/VERSION" 2>/dev/null)
@@ -53,28 +73,34 @@ cat <<EOM
 
 Written by \`tests/vm/support.sh\` from the results of \`make test-vm\` (mailbpf
 $version, commit $commit, $(date -u +%Y-%m-%d)); do not edit by hand, run
-\`make test-vm support-matrix\`. Each kernel is Debian's own package, booted
-under qemu (TCG) with a Debian 12 systemd image; mailbpf is installed in the
+\`make test-vm support-matrix\`. Each kernel is the newest Debian package of
+its suite, booted under qemu (TCG) with a Debian 12 systemd image; mailbpf is installed in the
 guest and started from the shipped unit (tests/vm/README.md).
 
-| kernel | distribution | probes attached | exec probe | not attached | VM test |
+| kernel | suite | exec tier | families attached | left out, and why | VM test |
 |---|---|---|---|---|---|
 EOM
 for k in "${kernels[@]}"; do
 	d=$res/$k
 	read -r p f <"$d/counts" 2>/dev/null || { p='?'; f='?'; }
+	wn=$(why_not "$d" | sed 's/|/\\|/g')
 	printf '| %s | %s | %s | %s | %s | %s passed, %s failed |\n' "$k" "$(distro "$k")" \
-		"$(attached "$d/probes.txt")" "$(mode "$d/probes.txt")" "$(missing "$d/probes.txt" | sed 's/^$/—/')" "$p" "$f"
+		"$(mode "$d/probes.txt" | sed 's/^$/none/')" "$(attached "$d/probes.txt")" "${wn:-—}" "$p" "$f"
 done
 cat <<'EOM'
-| 5.15 (Ubuntu 22.04 GA) | Ubuntu 22.04 | on paper: every family expected | fexit expected | — | not booted here |
-| 6.8 (Ubuntu 24.04) | Ubuntu 24.04 | on paper: every family expected | fexit expected | — | not booted here |
-| 5.14 (RHEL/Alma 9) | RHEL 9, AlmaLinux 9 | on paper: every family expected | fexit expected | — | not booted here |
+| 5.15 (Ubuntu 22.04 GA) | Ubuntu 22.04 | fexit expected | on paper: every family expected | — | not booted here |
+| 6.8 (Ubuntu 24.04) | Ubuntu 24.04 | fexit expected | on paper: every family expected | — | not booted here |
+| 5.14 (RHEL/Alma 9) | RHEL 9, AlmaLinux 9 | fexit expected | on paper: every family expected | — | not booted here |
 
-"not attached" lists the probes with `mailbpf_probe_attached 0` while the
-daemon ran under systemd. XFS probes need xfs.ko loaded: the guest mounts its
-XFS filesystems before `systemctl start mailbpf`, as a host with XFS in
-/etc/fstab would.
+"exec tier" and "families attached" are the textfile's
+`mailbpf_exec_probe_info` and `mailbpf_probe_attached` while the daemon ran
+under systemd; "left out" names each family with `mailbpf_probe_attached 0`
+with what `mailbpf check` said of it, the better exec tiers passed over with
+their reasons, and the single programs left out of an attached family. XFS
+probes need xfs.ko loaded: the guest mounts its XFS filesystems before
+`systemctl start mailbpf`, as a host with XFS in /etc/fstab would. From 7.x
+Debian installs the kernel config as /usr/lib/modules/RELEASE/config (no
+/boot): the guests of those kernels have no /boot/config-*.
 
 ### Rows on paper (not booted here)
 

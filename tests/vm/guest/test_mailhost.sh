@@ -34,6 +34,16 @@ check() {
 	shift
 	if "$@"; then ok "$what"; else not_ok "$what" "failed: $*"; fi
 }
+# with FAMILY check ...: the check when FAMILY's probe is attached; else a
+# failure at once (no waiting for what cannot come), naming the probe.
+with() {
+	local fam=$1
+	shift
+	case " $ATTACHED " in
+	*" $fam "*) "$@" ;;
+	*) not_ok "$2" "probe $fam not attached" ;;
+	esac
+}
 wait_for() {
 	local end=$((SECONDS + $1))
 	shift
@@ -90,9 +100,12 @@ state() { systemctl show mailbpf -p ActiveState --value; }
 mainpid() { systemctl show mailbpf -p MainPID --value; }
 journal() { journalctl -u mailbpf -b --no-pager -o cat; }
 
+# Where the time goes: seconds since the script started, per section.
+section() { echo "# [${SECONDS} s] $*"; }
 echo "# kernel $(uname -r)"
 
 # --- XFS as a module, mounted before mailbpf starts (as /var/mail would be)
+section "XFS set up"
 if grep -q '^xfs ' /proc/modules; then
 	not_ok "xfs.ko not loaded before the first XFS mount" "$(grep '^xfs ' /proc/modules)"
 else
@@ -124,6 +137,7 @@ check "second XFS on $SLOOP mounted at $SDIR" quiet findmnt -rn --mountpoint "$S
 # I/O errors, one plain for EXT4_IOC_SHUTDOWN; both mounted before mailbpf
 # starts. The faulty one is remounted so its directory blocks must come
 # from the disk that will fail.
+section "ext4"
 EDIR=/srv/mail-ext4
 if XFS_FAULT_FSTYPE=ext4 XFS_FAULT_SIZE=64M xfault_setup "$EDIR" >"$OUT/ext4-setup.txt" 2>&1 &&
 	mkdir "$EDIR/mnt/spool" && for i in $(seq 20); do echo "$i" >"$EDIR/mnt/spool/m$i"; done &&
@@ -144,6 +158,7 @@ QLOOP=${QLOOP#/dev/}
 check "plain ext4 on $QLOOP mounted at $QDIR" quiet findmnt -rn --mountpoint "$QDIR"
 
 # --- mailbpf installed on the running host, started from the shipped unit
+section "install, start from the unit"
 if bash "$HERE/install.sh" >"$OUT/install.log" 2>&1; then
 	ok "mailbpf installed ($(head -1 "$OUT/install.log"))"
 else
@@ -250,11 +265,17 @@ else
 	btf_has __x64_sys_execve && has="$has fexit"
 	tp mmap/exit_mmap && tp rseq/rseq_update && has="$has mm"
 	tp syscalls/sys_exit_execve && has="$has syscall"
+	# What libbpf said, for whoever fixes it (-v prints it).
+	mkdir -p /tmp/v
+	timeout -s INT 15 mailbpf run -v --textfile /tmp/v/m.prom --state-dir /tmp/v/st \
+		--alert-log /tmp/v/a.log >/dev/null 2>"$OUT/run-verbose.err"
 	not_ok "an exec tier loads (this kernel has what these need:${has:- none})" \
-		"$(grep 'exec probe' "$OUT/check.txt")"
+		"$(grep 'exec probe' "$OUT/check.txt")" \
+		"$(grep -iE 'libbpf|verif|invalid|R[0-9]+ ' "$OUT/run-verbose.err" | grep -v '^$' | tail -25)"
 fi
 
 # --- two overlapping doveadm reloads from differently named senders
+section "doveadm reloads"
 MASTER=$(cat /run/dovecot/master.pid 2>/dev/null)
 check "Debian's dovecot.service active (master pid ${MASTER:-none})" \
 	eval '[ "$(systemctl is-active dovecot)" = active ] && [ -n "$MASTER" ]'
@@ -265,7 +286,9 @@ r1=$!
 /usr/local/sbin/panel-helper reload &
 r2=$!
 wait "$r1" "$r2"
-if wait_for 15 alert reload_collision target_pid="$MASTER" >/dev/null; then
+if [[ " $ATTACHED " != *" signal "* ]]; then
+	not_ok "reload_collision alert for the dovecot master $MASTER" "probe signal not attached"
+elif wait_for 15 alert reload_collision target_pid="$MASTER" >/dev/null; then
 	line=$(alert reload_collision target_pid="$MASTER")
 	echo "# $line"
 	ok "reload_collision alert for the dovecot master $MASTER"
@@ -277,15 +300,16 @@ if wait_for 15 alert reload_collision target_pid="$MASTER" >/dev/null; then
 else
 	not_ok "reload_collision alert for the dovecot master $MASTER" "$(cat "$ALERTS" 2>&1 | tail -5)"
 fi
-check "textfile: mailbpf_reload_collisions_total{daemon=dovecot} >= 1" \
+with signal check "textfile: mailbpf_reload_collisions_total{daemon=dovecot} >= 1" \
 	wait_for 15 metric_ge 'mailbpf_reload_collisions_total{daemon="dovecot"}' 1
-check "textfile: mailbpf_reload_signals_total{dovecot,SIGHUP} >= 2" \
+with signal check "textfile: mailbpf_reload_signals_total{dovecot,SIGHUP} >= 2" \
 	wait_for 15 metric_ge 'mailbpf_reload_signals_total{daemon="dovecot",signal="SIGHUP"}' 2
 check "dovecot still active after the reloads" eval '[ "$(systemctl is-active dovecot)" = active ]'
 
 # --- an exec with a 200 KiB argument: E2BIG with complete forensics
 # (when an exec tier loaded: without one there is nothing to check, and
 # that is already a failure above)
+section "E2BIG"
 if [ -n "$TIER" ]; then
 big=$(head -c 204800 /dev/zero | tr '\0' x)
 /bin/true "$big" 2>/dev/null
@@ -313,6 +337,7 @@ fi
 
 # --- XFS: a real I/O error and a shutdown on one mount, a forced shutdown
 # on the other; each counted for its own device and mount.
+section "XFS"
 if [ -n "$FLOOP" ]; then
 	if xfault_fail "$FDIR" >"$OUT/xfault-fail.txt" 2>&1; then
 		ok "faultfs: XFS on $FLOOP hit I/O errors and shut down"
@@ -320,12 +345,12 @@ if [ -n "$FLOOP" ]; then
 		not_ok "faultfs: XFS on $FLOOP hit I/O errors and shut down" "$(cat "$OUT/xfault-fail.txt")"
 	fi
 	lbl="device=\"$FLOOP\",mountpoint=\"$FDIR/mnt\",fstype=\"xfs\""
-	check "textfile: mailbpf_fs_io_errors_total{$lbl} >= 1" \
+	with xfs check "textfile: mailbpf_fs_io_errors_total{$lbl} >= 1" \
 		wait_for 15 metric_ge "mailbpf_fs_io_errors_total{$lbl}" 1
 	check "textfile: mailbpf_fs_shutdown{$lbl} 1" wait_for 15 metric_ge "mailbpf_fs_shutdown{$lbl}" 1
-	check "textfile: mailbpf_block_io_errors_total{device=$FLOOP} >= 1" \
+	with block check "textfile: mailbpf_block_io_errors_total{device=$FLOOP} >= 1" \
 		wait_for 15 metric_ge "mailbpf_block_io_errors_total{device=\"$FLOOP\"}" 1
-	check "alert log: fs_io_error for $FLOOP" wait_for 15 quiet alert fs_io_error device="$FLOOP"
+	with xfs check "alert log: fs_io_error for $FLOOP" wait_for 15 quiet alert fs_io_error device="$FLOOP"
 	check "alert log: fs_shutdown for $FLOOP" wait_for 15 quiet alert fs_shutdown device="$FLOOP"
 fi
 xfs_io -x -c 'shutdown -f' "$SDIR"
@@ -339,6 +364,7 @@ check "alert log: fs_shutdown for $SLOOP at $SDIR" \
 
 # --- ext4: real I/O errors under errors=remount-ro (ext4_error, the
 # kernel's read-only remount), and EXT4_IOC_SHUTDOWN on the plain one.
+section "ext4"
 if [ -n "$ELOOP" ]; then
 	xfault_ctl "$EDIR" "fail read"
 	ls -l "$EDIR/mnt/spool" >/dev/null 2>&1
@@ -347,9 +373,9 @@ if [ -n "$ELOOP" ]; then
 	check "ext4 on $ELOOP: the kernel stopped the writes after the I/O errors" \
 		eval '! touch "$EDIR/mnt/after-error" 2>/dev/null'
 	elbl="device=\"$ELOOP\",mountpoint=\"$EDIR/mnt\",fstype=\"ext4\""
-	check "textfile: mailbpf_fs_errors_total{$elbl,source=ext4_error} >= 1" \
+	with ext4 check "textfile: mailbpf_fs_errors_total{$elbl,source=ext4_error} >= 1" \
 		wait_for 20 metric_ge "mailbpf_fs_errors_total{$elbl,source=\"ext4_error\"}" 1
-	check "alert log: fs_error for ext4 on $ELOOP" wait_for 15 quiet alert fs_error device="$ELOOP"
+	with ext4 check "alert log: fs_error for ext4 on $ELOOP" wait_for 15 quiet alert fs_error device="$ELOOP"
 	check "alert log: fs_readonly (critical) for ext4 on $ELOOP" \
 		wait_for 40 quiet alert fs_readonly device="$ELOOP" severity=critical
 	check "textfile: mailbpf_fs_readonly{$elbl,cause=errors} 1" \
@@ -357,13 +383,14 @@ if [ -n "$ELOOP" ]; then
 fi
 xfs_io -x -c shutdown "$QDIR"
 qlbl="device=\"$QLOOP\",mountpoint=\"$QDIR\",fstype=\"ext4\""
-check "ext4 shutdown: textfile mailbpf_fs_shutdown{$qlbl} 1" \
+with ext4 check "ext4 shutdown: textfile mailbpf_fs_shutdown{$qlbl} 1" \
 	wait_for 15 metric_ge "mailbpf_fs_shutdown{$qlbl}" 1
-check "ext4 shutdown: alert fs_shutdown for $QLOOP, source ext4_shutdown" \
+with ext4 check "ext4 shutdown: alert fs_shutdown for $QLOOP, source ext4_shutdown" \
 	wait_for 15 quiet alert fs_shutdown device="$QLOOP" fstype=ext4 source=ext4_shutdown
 grep -E '^mailbpf_(fs_|block_)' "$TEXTFILE" >"$OUT/fs-metrics.txt"
 
 # --- restart keeps the sticky shutdown; reload re-reads the config
+section "restart, reload"
 touch "$OUT/.pause"
 sleep 0.6
 systemctl restart mailbpf
@@ -393,6 +420,7 @@ cp "$OUT/mailbpf.conf.orig" "$CONF"
 check "still the same process after the reloads" test "$(mainpid)" = "$PID2"
 
 # --- node_exporter serves the file
+section "node_exporter"
 curl -s --max-time 20 http://127.0.0.1:9100/metrics >"$OUT/node_exporter.txt"
 check "node_exporter: node_textfile_scrape_error 0" grep -qx 'node_textfile_scrape_error 0' "$OUT/node_exporter.txt"
 check "node_exporter serves mailbpf_build_info" grep -q '^mailbpf_build_info' "$OUT/node_exporter.txt"
@@ -403,6 +431,7 @@ check "node_exporter serves the sticky shutdown of $SLOOP" grep -qF \
 # --- exec probe tiers and forensics on this kernel (issue 11): the tier
 # chosen by probing, every errno with fexit, exact sizes for both E2BIG
 # limits, environment variables by name, the near miss on one string.
+section "exec tier forensics"
 if [ -n "$TIER" ]; then
 mailbpf trace --json -d 180 >"$OUT/tiers-trace.json" 2>"$OUT/tiers-trace.err" &
 TP=$!
@@ -475,6 +504,7 @@ mv /root/boot-config/* /boot/ 2>/dev/null
 [ ! -f /root/mod-config/config ] || mv /root/mod-config/config "$MODCONF"
 
 # --- it stayed up
+section "it stayed up"
 kill "$SAMPLER" 2>/dev/null
 wait "$SAMPLER" 2>/dev/null
 # "reloading" is the running process handling `systemctl reload`.
@@ -492,5 +522,6 @@ grep -E 'libbpf:|load failed' "$OUT/mailbpf-journal.txt" | head -5 | sed 's/^/# 
 xfault_teardown "$FDIR" >/dev/null 2>&1
 xfault_teardown "$EDIR" >/dev/null 2>&1
 umount -l "$SDIR" "$QDIR" 2>/dev/null
+section "done"
 echo "# vm: $_passed passed, $_failed failed"
 [ "$_failed" -eq 0 ]
