@@ -22,7 +22,10 @@ distro() {
 		s=${f##*/suite-}
 		s=${s%.release}
 		read -r suite meta < <(vm_suite_spec "$s")
-		echo "Debian $(vm_suite_number "$suite") ($suite$([ "$meta" = linux-image-amd64 ] || echo ", ${meta#linux-image-}"))"
+		case $suite in
+		sid) echo "Debian unstable (sid)" ;;
+		*) echo "Debian $(vm_suite_number "$suite") ($suite$([ "$meta" = linux-image-amd64 ] || echo ", ${meta#linux-image-}"))" ;;
+		esac
 		return
 	done
 	echo "?"
@@ -31,19 +34,40 @@ distro() {
 attached() { sed -n 's/^mailbpf_probe_attached{probe="\([^"]*\)"} 1$/\1/p' "$1" | paste -sd' '; }
 missing() { sed -n 's/^mailbpf_probe_attached{probe="\([^"]*\)"} 0$/\1/p' "$1" | paste -sd' '; }
 mode() { sed -n 's/^mailbpf_exec_probe_info{mode="\([^"]*\)"} 1$/\1/p' "$1"; }
-# why_not DIR: the families not attached, each with what check says of it,
-# and the exec tiers passed over with their reasons.
+# why_not DIR: per family not attached, or attached without some of its
+# programs, what `mailbpf check` said, programs grouped by reason; then the
+# exec tiers passed over (or all failing) with their reasons.
 why_not() {
-	local d=$1 p r out=
-	for p in $(missing "$d/probes.txt"); do
-		r=$(grep -E "^(WARN|FAIL) +probe $p: " "$d/check.txt" | grep -v ' left out: ' | sed 's/^[A-Z]* *probe [a-z_0-9]*: //' | head -1)
-		out="$out; $p (${r:-not attached})"
-	done
+	local d=$1 r tier
+	awk -v missing=" $(missing "$d/probes.txt") " '
+		/^WARN +probe [a-z_0-9]+: [a-z_0-9]+ left out: / {
+			fam = $3; sub(/:$/, "", fam); prog = $4
+			why = $0; sub(/.* left out: /, "", why)
+			k = fam SUBSEP why
+			if (!(k in progs)) { order[++n] = k }
+			progs[k] = progs[k] (progs[k] == "" ? "" : ", ") prog
+		}
+		END {
+			for (i = 1; i <= n; i++) {
+				split(order[i], kw, SUBSEP)
+				fams[kw[1]] = fams[kw[1]] (fams[kw[1]] == "" ? "" : "; ") kw[2] ": " progs[order[i]]
+				if (!(kw[1] in seen)) { seen[kw[1]] = 1; forder[++m] = kw[1] }
+			}
+			nm = split(missing, ms, " ")
+			for (i = 1; i <= nm; i++) if (!(ms[i] in seen)) { seen[ms[i]] = 1; forder[++m] = ms[i] }
+			for (i = 1; i <= m; i++) {
+				f = forder[i]
+				if (index(missing, " " f " "))
+					out = out sep f " not attached" (f in fams ? " (" fams[f] ")" : "")
+				else
+					out = out sep f ": programs left out (" fams[f] ")"
+				sep = "; "
+			}
+			print out
+		}' "$d/check.txt"
+	tier=$(mode "$d/probes.txt")
 	r=$(sed -n 's/^[A-Z]* *exec probe: [a-z]* (\(.*\))$/\1/p' "$d/check.txt")
-	[ -z "$r" ] || out="$out; better exec tiers: $r"
-	r=$(sed -n 's/^WARN  *probe \([a-z_0-9]*\): \(.*\) left out: \(.*\)/\1: \2 (\3)/p' "$d/check.txt" | paste -sd',' | sed 's/,/, /g')
-	[ -z "$r" ] || out="$out; programs left out: $r"
-	echo "${out#; }"
+	[ -z "$r" ] || echo "${tier:+better }exec tiers: $r"
 }
 # Sub-probes check left out, and its warnings about the kernel (not the
 # mail daemons this guest does not run).
@@ -83,9 +107,11 @@ EOM
 for k in "${kernels[@]}"; do
 	d=$res/$k
 	read -r p f <"$d/counts" 2>/dev/null || { p='?'; f='?'; }
-	wn=$(why_not "$d" | sed 's/|/\\|/g')
+	wn=$(why_not "$d" | awk 'NF { printf "%s%s", n++ ? "; " : "", $0 }' | sed 's/|/\\|/g')
+	tier=$(mode "$d/probes.txt")
+	fams=$(attached "$d/probes.txt")
 	printf '| %s | %s | %s | %s | %s | %s passed, %s failed |\n' "$k" "$(distro "$k")" \
-		"$(mode "$d/probes.txt" | sed 's/^$/none/')" "$(attached "$d/probes.txt")" "${wn:-—}" "$p" "$f"
+		"${tier:-none}" "${fams:-none}" "${wn:-—}" "$p" "$f"
 done
 cat <<'EOM'
 | 5.15 (Ubuntu 22.04 GA) | Ubuntu 22.04 | fexit expected | on paper: every family expected | — | not booted here |
