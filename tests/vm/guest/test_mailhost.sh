@@ -271,7 +271,11 @@ else
 		--alert-log /tmp/v/a.log >/dev/null 2>"$OUT/run-verbose.err"
 	not_ok "an exec tier loads (this kernel has what these need:${has:- none})" \
 		"$(grep 'exec probe' "$OUT/check.txt")" \
-		"$(grep -iE 'libbpf|verif|invalid|R[0-9]+ ' "$OUT/run-verbose.err" | grep -v '^$' | tail -25)"
+		"$(awk '/-- BEGIN PROG LOAD LOG --/ { p = $3; n = 0; inlog = 1; next }
+			/-- END PROG LOAD LOG --/ { if (!(p in seen)) { seen[p] = 1; print p " " first " ... " last }
+				inlog = 0; next }
+			inlog && !/^processed / { if (!n++) first = $0; last = $0 }' "$OUT/run-verbose.err" |
+			cut -c1-200 | head -8)"
 fi
 
 # --- two overlapping doveadm reloads from differently named senders
