@@ -308,7 +308,7 @@ with signal check "textfile: mailbpf_reload_collisions_total{daemon=dovecot} >= 
 	wait_for 15 metric_ge 'mailbpf_reload_collisions_total{daemon="dovecot"}' 1
 with signal check "textfile: mailbpf_reload_signals_total{dovecot,SIGHUP} >= 2" \
 	wait_for 15 metric_ge 'mailbpf_reload_signals_total{daemon="dovecot",signal="SIGHUP"}' 2
-check "dovecot still active after the reloads" eval '[ "$(systemctl is-active dovecot)" = active ]'
+check "dovecot still active after the reloads" wait_for 15 eval '[ "$(systemctl is-active dovecot)" = active ]'
 
 # --- an exec with a 200 KiB argument: E2BIG with complete forensics
 # (when an exec tier loaded: without one there is nothing to check, and
