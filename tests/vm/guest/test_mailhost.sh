@@ -274,8 +274,10 @@ else
 		"$(awk '/-- BEGIN PROG LOAD LOG --/ { p = $3; n = 0; inlog = 1; next }
 			/-- END PROG LOAD LOG --/ { if (!(p in seen)) { seen[p] = 1; print p " " first " ... " last }
 				inlog = 0; next }
-			inlog && !/^processed / { if (!n++) first = $0; last = $0 }' "$OUT/run-verbose.err" |
-			cut -c1-200 | head -8)"
+			inlog && !/^processed / { if (!n++) first = $0; last = $0 }
+			# Refused before any program reached the verifier (a kfunc extern).
+			/incompatible with kernel|failed to resolve|failed to load object/ && !(($0) in seen) { seen[$0] = 1; print }' \
+			"$OUT/run-verbose.err" | cut -c1-200 | head -8)"
 fi
 
 # --- two overlapping doveadm reloads from differently named senders
