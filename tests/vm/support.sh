@@ -160,13 +160,27 @@ for k in "${kernels[@]}"; do
 	echo
 	pkg=$(cat "$(vm_kernel_dir "$k")/.package" 2>/dev/null)
 	[ -z "$pkg" ] || echo "Package: \`${pkg%%=*}\` ${pkg#*=}."
+	if [ "$(cat "$(vm_kernel_dir "$k")/layout" 2>/dev/null)" = split ]; then
+		echo "Split layout (7.x): the files are in \`linux-binary-$k\`, \`linux-modules-$k\` and"
+		echo "\`linux-base-$k\`; the guest's config is \`/usr/lib/modules/$k/config\`, with no"
+		echo "\`/boot/config-*\`."
+	fi
 	echo
 	echo "- probes attached: $(attached "$d/probes.txt")"
-	echo "- exec probe mode: $(mode "$d/probes.txt")"
+	echo "- exec probe mode: $(grep -m1 'exec probe:' "$d/check.txt" | sed 's/^[A-Z]* *exec probe: //')"
 	lo=$(left_out "$d/check.txt")
 	echo "- left out by \`mailbpf check\`: ${lo:-nothing}"
-	if [ -f "$d/check-before-xfs.txt" ]; then
+	if grep -q 'probe xfs' "$d/check-before-xfs.txt" 2>/dev/null; then
 		echo "- before xfs.ko is loaded: $(grep 'probe xfs' "$d/check-before-xfs.txt" | sed 's/  */ /g')"
+	fi
+	if [ -s "$d/run-verbose.err" ]; then
+		echo "- why BPF objects were refused (\`mailbpf run -v\`, run when no exec tier loads: the verifier's first and last word per program, or libbpf's):"
+		awk '/-- BEGIN PROG LOAD LOG --/ { p = $3; n = 0; inlog = 1; next }
+			/-- END PROG LOAD LOG --/ { if (!(p in seen)) { seen[p] = 1; print p " " first " ... " last }
+				inlog = 0; next }
+			inlog && !/^processed / { if (!n++) first = $0; last = $0 }
+			/incompatible with kernel|failed to resolve|failed to load object/ && !(($0) in seen) { seen[$0] = 1; print }' \
+			"$d/run-verbose.err" | cut -c1-200 | head -8 | sed 's/^/  - `/; s/$/`/'
 	fi
 	if [ -f "$d/guest.log" ] && grep -q '^not ok' "$d/guest.log"; then
 		echo "- failing VM checks:"
