@@ -184,8 +184,9 @@ unit: $(UNIT_BINS)
 test: $(OUTPUT)/.deps-test mailbpf $(UNIT_BINS) $(OUTPUT)/faultfs $(OUTPUT)/afunix
 	$(Q)bash tests/run.sh
 
-# Debian 12's and 13's kernels under qemu with systemd (tests/vm/test_vm.sh);
-# cached downloads and image in /var/cache/mailbpf-test/vm.
+# The kernels Debian ships (5.10 to 7.x; MAILBPF_VM_SUITES picks) under qemu
+# with systemd (tests/vm/test_vm.sh); cached downloads and image in
+# /var/cache/mailbpf-test/vm.
 test-vm: $(OUTPUT)/.deps-test mailbpf $(OUTPUT)/faultfs
 	$(Q)bash tests/vm/test_vm.sh
 

@@ -20,7 +20,7 @@
 # offline.
 VM_PACKAGES=(systemd-sysv udev kmod initramfs-tools dovecot-imapd
 	prometheus-node-exporter xfsprogs fuse3 libfuse3-3 curl procps
-	iproute2 libbpf1 libelf1 zlib1g python3)
+	iproute2 libbpf1 libelf1 zlib1g python3 zstd)
 GUEST=$VM_ROOT/tests/vm/guest
 
 kernels=$(vm_kernels)
@@ -29,6 +29,7 @@ hash=$({
 	printf '%s\n' "${VM_PACKAGES[@]}"
 	cat "$0" "$GUEST/mailbpf-vmtest" "$GUEST/mailbpf-vmtest.service"
 	for k in $kernels; do cat "$(vm_kernel_dir "$k")/.package"; done
+	echo "$kernels"
 } | sha256sum | cut -c1-12)
 disk=$VM_CACHE/disk-$hash.ext4
 
@@ -57,15 +58,35 @@ MODULES=list
 COMPRESS=zstd
 EOC
 printf '%s\n' virtio_pci virtio_blk ext4 >>"$root/etc/initramfs-tools/modules"
+# A kernel of the boot layout (6.x and older) has its config in
+# /boot/config-RELEASE, as its linux-image package installs it; a split one
+# (7.x) has it in /usr/lib/modules/RELEASE/config (from linux-base-RELEASE)
+# and nothing in /boot. Modules go to /usr/lib/modules/RELEASE (/lib is a
+# symlink to usr/lib); Debian's packages ship no modules.dep (their
+# postinst runs depmod), so depmod -b runs on the image's module tree, with
+# the image's own kmod (the host need not have one).
 for k in $kernels; do
 	kd=$(vm_kernel_dir "$k")
-	mkdir -p "$root/lib/modules"
-	cp -a "$kd/modules" "$root/lib/modules/$k"
-	cp "$kd/config" "$root/boot/config-$k"
-	chroot "$root" depmod "$k"
+	mkdir -p "$root/usr/lib/modules"
+	cp -a "$kd/modules" "$root/usr/lib/modules/$k"
+	case $(cat "$kd/layout" 2>/dev/null || echo boot) in
+	boot)
+		rm -f "$root/usr/lib/modules/$k/config"
+		cp "$kd/config" "$root/boot/config-$k"
+		;;
+	split) [ -f "$root/usr/lib/modules/$k/config" ] || cp "$kd/config" "$root/usr/lib/modules/$k/config" ;;
+	esac
+	chroot "$root" depmod -b / -a "$k"
+	[ -s "$root/usr/lib/modules/$k/modules.dep" ] || { vm_log "depmod wrote no modules.dep for $k" && exit 1; }
+	# Bookworm's mkinitramfs reads /boot/config-RELEASE (compression
+	# support): a split kernel's is there only while it runs.
+	tmpconf=
+	[ -f "$root/boot/config-$k" ] || { cp "$kd/config" "$root/boot/config-$k" && tmpconf=1; }
 	chroot "$root" mkinitramfs -k "$k" -o "/boot/initrd.img-$k" >"$root.log" 2>&1 || { cat "$root.log" >&2 && exit 1; }
+	[ -z "$tmpconf" ] || rm -f "$root/boot/config-$k"
 	[ -s "$root/boot/initrd.img-$k" ] || { vm_log "mkinitramfs failed for $k" && exit 1; }
-	cp "$root/boot/initrd.img-$k" "$VM_CACHE/initrd-$k-$hash.img.new"
+	# The initramfs is booted with -initrd, not kept in the image.
+	mv "$root/boot/initrd.img-$k" "$VM_CACHE/initrd-$k-$hash.img.new"
 	mv "$VM_CACHE/initrd-$k-$hash.img.new" "$VM_CACHE/initrd-$k-$hash.img"
 done
 

@@ -16,7 +16,10 @@
 #
 # Environment: MAILBPF_VM_ACCEL=tcg|kvm (tcg: guests hang under KVM on this
 # machine), MAILBPF_VM_TIMEOUT (seconds for the whole boot, default 1500),
-# MAILBPF_VM_LOCK (default /tmp/mailbpf-vm.lock, taken around the boot),
+# MAILBPF_VM_SMP (vCPUs, default 2), MAILBPF_VM_LOCK (default
+# /tmp/mailbpf-vm.lock; TCG takes a host CPU per vCPU, so a guest of N vCPUs
+# takes the N locks LOCK, LOCK.1, ...: two 1-vCPU guests (test_vm.sh with
+# MAILBPF_VM_JOBS=2 passes LOCK and LOCK.1) or one 2-vCPU guest at a time),
 # MAILBPF_VM_INSTALL=tree (the make install tree even when make deb exists),
 # MAILBPF_VM_INSTALL_BY_SCRIPT=1 (the guest script runs ./install.sh itself).
 . "$(dirname "$0")/lib.sh"
@@ -56,14 +59,17 @@ mkdir -p "$io/install" "$outdir"
 # Debian package when the tree can build one (`make deb` -> .output/deb/),
 # else the `make install` tree (laid over / in the guest).
 # MAILBPF_VM_INSTALL=tree forces the latter.
+# MAILBPF_VM_BUILT=1: already built (test_vm.sh builds once for all guests).
 install_payload() {
 	local dir=$1
 	if [ "${MAILBPF_VM_INSTALL:-deb}" = deb ] && grep -q '^deb:' "$src/Makefile" 2>/dev/null; then
-		rm -f "$src"/.output/deb/mailbpf_*.deb
-		make -C "$src" -s deb >&2
+		if [ "${MAILBPF_VM_BUILT:-0}" != 1 ]; then
+			rm -f "$src"/.output/deb/mailbpf_*.deb
+			make -C "$src" -s deb >&2
+		fi
 		cp "$src"/.output/deb/mailbpf_*.deb "$dir/"
 	else
-		make -C "$src" -s mailbpf >&2
+		[ "${MAILBPF_VM_BUILT:-0}" = 1 ] || make -C "$src" -s mailbpf >&2
 		make -C "$src" -s install DESTDIR="$dir/root" >/dev/null
 	fi
 }
@@ -80,10 +86,15 @@ cpu=max
 [ "$accel" = tcg ] || cpu=host
 t0=$(date +%s)
 rc=0
-# One guest at a time on this machine (TCG takes a whole CPU per vCPU).
-flock "${MAILBPF_VM_LOCK:-/tmp/mailbpf-vm.lock}" \
+smp=${MAILBPF_VM_SMP:-2}
+lock=${MAILBPF_VM_LOCK:-/tmp/mailbpf-vm.lock}
+# One vCPU per lock (TCG takes a whole host CPU per vCPU): a 2-vCPU guest
+# holds lock and lock.1, so it runs alone or next to nothing else.
+locks=(flock "$lock")
+for ((i = 1; i < smp; i++)); do locks+=(flock "${lock%.[0-9]}.$i"); done
+"${locks[@]}" \
 	bash -c 'date +%s >"$0" && exec "$@"' "$outdir/.vm-start" timeout -k 10 "${MAILBPF_VM_TIMEOUT:-1500}" \
-	qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -m 2G -smp 2 \
+	qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -m 2G -smp "$smp" \
 	-nographic -monitor none -serial "file:$outdir/console.log" -no-reboot \
 	-nic none \
 	-kernel "$kd/vmlinuz" -initrd "$initrd" \

@@ -21,7 +21,11 @@ distro() {
 		[ "$(cat "$f" 2>/dev/null)" = "$1" ] || continue
 		s=${f##*/suite-}
 		s=${s%.release}
-		echo "Debian $(vm_suite_number "$s") ($s)"
+		read -r suite meta < <(vm_suite_spec "$s")
+		case $suite in
+		sid) echo "Debian unstable (sid)" ;;
+		*) echo "Debian $(vm_suite_number "$suite") ($suite$([ "$meta" = linux-image-amd64 ] || echo ", ${meta#linux-image-}"))" ;;
+		esac
 		return
 	done
 	echo "?"
@@ -30,6 +34,41 @@ distro() {
 attached() { sed -n 's/^mailbpf_probe_attached{probe="\([^"]*\)"} 1$/\1/p' "$1" | paste -sd' '; }
 missing() { sed -n 's/^mailbpf_probe_attached{probe="\([^"]*\)"} 0$/\1/p' "$1" | paste -sd' '; }
 mode() { sed -n 's/^mailbpf_exec_probe_info{mode="\([^"]*\)"} 1$/\1/p' "$1"; }
+# why_not DIR: per family not attached, or attached without some of its
+# programs, what `mailbpf check` said, programs grouped by reason; then the
+# exec tiers passed over (or all failing) with their reasons.
+why_not() {
+	local d=$1 r tier
+	awk -v missing=" $(missing "$d/probes.txt") " '
+		/^WARN +probe [a-z_0-9]+: [a-z_0-9]+ left out: / {
+			fam = $3; sub(/:$/, "", fam); prog = $4
+			why = $0; sub(/.* left out: /, "", why)
+			k = fam SUBSEP why
+			if (!(k in progs)) { order[++n] = k }
+			progs[k] = progs[k] (progs[k] == "" ? "" : ", ") prog
+		}
+		END {
+			for (i = 1; i <= n; i++) {
+				split(order[i], kw, SUBSEP)
+				fams[kw[1]] = fams[kw[1]] (fams[kw[1]] == "" ? "" : "; ") kw[2] ": " progs[order[i]]
+				if (!(kw[1] in seen)) { seen[kw[1]] = 1; forder[++m] = kw[1] }
+			}
+			nm = split(missing, ms, " ")
+			for (i = 1; i <= nm; i++) if (!(ms[i] in seen)) { seen[ms[i]] = 1; forder[++m] = ms[i] }
+			for (i = 1; i <= m; i++) {
+				f = forder[i]
+				if (index(missing, " " f " "))
+					out = out sep f " not attached" (f in fams ? " (" fams[f] ")" : "")
+				else
+					out = out sep f ": programs left out (" fams[f] ")"
+				sep = "; "
+			}
+			print out
+		}' "$d/check.txt"
+	tier=$(mode "$d/probes.txt")
+	r=$(sed -n 's/^[A-Z]* *exec probe: [a-z]* (\(.*\))$/\1/p' "$d/check.txt")
+	[ -z "$r" ] || echo "${tier:+better }exec tiers: $r"
+}
 # Sub-probes check left out, and its warnings about the kernel (not the
 # mail daemons this guest does not run).
 left_out() {
@@ -40,10 +79,15 @@ left_out() {
 }
 
 kernels=()
-for d in "$res"/*/; do
-	[ -f "$d/kernel" ] || [ -f "$d/counts" ] || continue
-	kernels+=("$(basename "$d")")
-done
+if [ -s "$res/kernels" ]; then
+	# The kernels of the last run, in its order (test_vm.sh).
+	while read -r k; do [ -d "$res/$k" ] && kernels+=("$k"); done <"$res/kernels"
+else
+	for d in "$res"/*/; do
+		[ -f "$d/kernel" ] || [ -f "$d/counts" ] || continue
+		kernels+=("$(basename "$d")")
+	done
+fi
 [ ${#kernels[@]} -gt 0 ] || { echo "support.sh: no kernel results in $res" >&2 && exit 1; }
 
 version=$(cat "$VM_ROOT/VERSION" 2>/dev/null)
@@ -53,28 +97,36 @@ cat <<EOM
 
 Written by \`tests/vm/support.sh\` from the results of \`make test-vm\` (mailbpf
 $version, commit $commit, $(date -u +%Y-%m-%d)); do not edit by hand, run
-\`make test-vm support-matrix\`. Each kernel is Debian's own package, booted
-under qemu (TCG) with a Debian 12 systemd image; mailbpf is installed in the
+\`make test-vm support-matrix\`. Each kernel is the newest Debian package of
+its suite, booted under qemu (TCG) with a Debian 12 systemd image; mailbpf is installed in the
 guest and started from the shipped unit (tests/vm/README.md).
 
-| kernel | distribution | probes attached | exec probe | not attached | VM test |
+| kernel | suite | exec tier | families attached | left out, and why | VM test |
 |---|---|---|---|---|---|
 EOM
 for k in "${kernels[@]}"; do
 	d=$res/$k
 	read -r p f <"$d/counts" 2>/dev/null || { p='?'; f='?'; }
+	wn=$(why_not "$d" | awk 'NF { printf "%s%s", n++ ? "; " : "", $0 }' | sed 's/|/\\|/g')
+	tier=$(mode "$d/probes.txt")
+	fams=$(attached "$d/probes.txt")
 	printf '| %s | %s | %s | %s | %s | %s passed, %s failed |\n' "$k" "$(distro "$k")" \
-		"$(attached "$d/probes.txt")" "$(mode "$d/probes.txt")" "$(missing "$d/probes.txt" | sed 's/^$/—/')" "$p" "$f"
+		"${tier:-none}" "${fams:-none}" "${wn:-—}" "$p" "$f"
 done
 cat <<'EOM'
-| 5.15 (Ubuntu 22.04 GA) | Ubuntu 22.04 | on paper: every family expected | fexit expected | — | not booted here |
-| 6.8 (Ubuntu 24.04) | Ubuntu 24.04 | on paper: every family expected | fexit expected | — | not booted here |
-| 5.14 (RHEL/Alma 9) | RHEL 9, AlmaLinux 9 | on paper: every family expected | fexit expected | — | not booted here |
+| 5.15 (Ubuntu 22.04 GA) | Ubuntu 22.04 | fexit expected | on paper: every family expected | — | not booted here |
+| 6.8 (Ubuntu 24.04) | Ubuntu 24.04 | fexit expected | on paper: every family expected | — | not booted here |
+| 5.14 (RHEL/Alma 9) | RHEL 9, AlmaLinux 9 | fexit expected | on paper: every family expected | — | not booted here |
 
-"not attached" lists the probes with `mailbpf_probe_attached 0` while the
-daemon ran under systemd. XFS probes need xfs.ko loaded: the guest mounts its
-XFS filesystems before `systemctl start mailbpf`, as a host with XFS in
-/etc/fstab would.
+"exec tier" and "families attached" are the textfile's
+`mailbpf_exec_probe_info` and `mailbpf_probe_attached` while the daemon ran
+under systemd; "left out" names each family with `mailbpf_probe_attached 0`
+with what `mailbpf check` said of it, the better exec tiers passed over with
+their reasons, and the single programs left out of an attached family. XFS
+probes need xfs.ko loaded: the guest mounts its XFS filesystems before
+`systemctl start mailbpf`, as a host with XFS in /etc/fstab would. From 7.x
+Debian installs the kernel config as /usr/lib/modules/RELEASE/config (no
+/boot): the guests of those kernels have no /boot/config-*.
 
 ### Rows on paper (not booted here)
 
@@ -108,13 +160,27 @@ for k in "${kernels[@]}"; do
 	echo
 	pkg=$(cat "$(vm_kernel_dir "$k")/.package" 2>/dev/null)
 	[ -z "$pkg" ] || echo "Package: \`${pkg%%=*}\` ${pkg#*=}."
+	if [ "$(cat "$(vm_kernel_dir "$k")/layout" 2>/dev/null)" = split ]; then
+		echo "Split layout (7.x): the files are in \`linux-binary-$k\`, \`linux-modules-$k\` and"
+		echo "\`linux-base-$k\`; the guest's config is \`/usr/lib/modules/$k/config\`, with no"
+		echo "\`/boot/config-*\`."
+	fi
 	echo
 	echo "- probes attached: $(attached "$d/probes.txt")"
-	echo "- exec probe mode: $(mode "$d/probes.txt")"
+	echo "- exec probe mode: $(grep -m1 'exec probe:' "$d/check.txt" | sed 's/^[A-Z]* *exec probe: //')"
 	lo=$(left_out "$d/check.txt")
 	echo "- left out by \`mailbpf check\`: ${lo:-nothing}"
-	if [ -f "$d/check-before-xfs.txt" ]; then
+	if grep -q 'probe xfs' "$d/check-before-xfs.txt" 2>/dev/null; then
 		echo "- before xfs.ko is loaded: $(grep 'probe xfs' "$d/check-before-xfs.txt" | sed 's/  */ /g')"
+	fi
+	if [ -s "$d/run-verbose.err" ]; then
+		echo "- why BPF objects were refused (\`mailbpf run -v\`, run when no exec tier loads: the verifier's first and last word per program, or libbpf's):"
+		awk '/-- BEGIN PROG LOAD LOG --/ { p = $3; n = 0; inlog = 1; next }
+			/-- END PROG LOAD LOG --/ { if (!(p in seen)) { seen[p] = 1; print p " " first " ... " last }
+				inlog = 0; next }
+			inlog && !/^processed / { if (!n++) first = $0; last = $0 }
+			/incompatible with kernel|failed to resolve|failed to load object/ && !(($0) in seen) { seen[$0] = 1; print }' \
+			"$d/run-verbose.err" | cut -c1-200 | head -8 | sed 's/^/  - `/; s/$/`/'
 	fi
 	if [ -f "$d/guest.log" ] && grep -q '^not ok' "$d/guest.log"; then
 		echo "- failing VM checks:"
