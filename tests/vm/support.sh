@@ -117,6 +117,8 @@ cat <<'EOM'
 | 5.15 (Ubuntu 22.04 GA) | Ubuntu 22.04 | fexit expected | on paper: every family expected | — | not booted here |
 | 6.8 (Ubuntu 24.04) | Ubuntu 24.04 | fexit expected | on paper: every family expected | — | not booted here |
 | 5.14 (RHEL/Alma 9) | RHEL 9, AlmaLinux 9 | fexit expected | on paper: every family expected | — | not booted here |
+| 4.18 (RHEL/Alma 8) | RHEL 8, AlmaLinux 8 | fexit expected where the ring buffer is backported | on paper: as 5.10 (v2 objects, every fallback) if BTF and the BPF ring buffer are there, else none and `mailbpf run` exits 1 | — | not booted here |
+| 5.4 (Ubuntu 20.04 GA) | Ubuntu 20.04 | none | none: no BPF ring buffer (5.8) nor vmlinux BTF; `mailbpf run` exits 1 (the HWE 5.15 kernel is the 5.15 row) | — | not booted here |
 
 "exec tier" and "families attached" are the textfile's
 `mailbpf_exec_probe_info` and `mailbpf_probe_attached` while the daemon ran
@@ -140,7 +142,6 @@ least certain):
 - exec: fexit on `__x64_sys_execve` (trampolines since 5.5, x86-64); Secure
   Boot's lockdown on Ubuntu and RHEL is "integrity", which does not refuse
   tracing programs. `bpf_loop` is 5.17+: 5.14/5.15 use the bounded argv walk.
-  The task_work kfunc of the `mm` tier is 6.18+: absent on all three.
 - xfs: `xfs_group_mark_*` is 6.13+; older kernels report AG health through
   `xfs_ag_mark_*`, which mailbpf probes instead (as on 6.1 and 6.12 above).
   RHEL 9 supports XFS as its default filesystem; Ubuntu ships xfs.ko.
@@ -152,6 +153,32 @@ least certain):
 - ext4: the `ext4:ext4_error` and `ext4:ext4_shutdown` tracepoints predate
   5.14 as far as read here (unverified on those kernels: the row that most
   needs a boot).
+
+### Old kernels: what 5.10 implies for RHEL 8, RHEL 9 and Ubuntu 20.04
+
+5.10 is the oldest kernel booted here. On it mailbpf loads its BPF objects
+built for ISA v2 (5.10 refuses v3's atomics with fetch: `BPF_STX uses
+reserved fields`), reads the current task and its saved registers through
+probe reads (`bpf_get_current_task_btf` is 5.11, `bpf_task_pt_regs` 5.15),
+walks argv/envp in a bounded loop of 96 strings (`bpf_loop` is 5.17), and
+says so once on its start line (`degraded on this kernel: kernel lacks: ...`)
+and in `mailbpf check` (`WARN kernel BPF features`). What it cannot do
+without is a kernel with BTF (`/sys/kernel/btf/vmlinux`), `tp_btf` programs
+(5.5) and the BPF ring buffer (5.8): without those no family loads, and
+`mailbpf run` exits 1 with `no probe attached on this kernel` rather than
+running blind.
+
+- **RHEL/AlmaLinux 9 (5.14 with backports):** above 5.12, so the v3
+  objects; `bpf_get_current_task_btf` present; `bpf_task_pt_regs` and
+  `bpf_loop` depend on the minor release's backports, and whichever is
+  missing is probed and replaced as on 5.10. Expected: every family.
+- **RHEL/AlmaLinux 8 (4.18 with backports):** BTF since 8.2 and the ring
+  buffer since the 8.x releases that backported BPF from 5.8+; the v2
+  objects and every fallback above. A 4.18 without the ring buffer loads
+  nothing and the unit fails visibly. Not booted here (not a Debian kernel).
+- **Ubuntu 20.04 (5.4 GA):** no BPF ring buffer (5.8) and no
+  `/sys/kernel/btf/vmlinux` in the GA kernel: mailbpf exits 1 there. The
+  HWE kernel (5.15) has both and behaves as the 5.15 row.
 EOM
 for k in "${kernels[@]}"; do
 	d=$res/$k
