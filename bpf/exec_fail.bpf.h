@@ -205,9 +205,18 @@ static __always_inline int walk_run(struct walk *w)
 	__u32 tid = bpf_get_current_pid_tgid();
 	long done;
 
+	/*
+	 * Not in the v2 build at all: passing walk_step is a function-pointer
+	 * load (BPF_PSEUDO_FUNC, 5.13) that older kernels refuse in any
+	 * instruction, dead or not ("unrecognized bpf_ld_imm64 insn" on 5.10);
+	 * every kernel that needs the v2 build predates bpf_loop anyway.
+	 */
+#if MB_BPF_ISA >= 3
 	if (have_bpf_loop) {
 		done = bpf_loop(MAX_STEPS, walk_step, NULL, 0) < MAX_STEPS;
-	} else {
+	} else
+#endif
+	{
 		done = 0;
 		for (__u32 i = 0; i < NOLOOP_STEPS; i++) {
 			if (walk_step(i, NULL)) {

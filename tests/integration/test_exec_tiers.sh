@@ -110,7 +110,7 @@ done
 stop_run
 MAILBPF_HIDE_FEATURES=isa_v3,task_btf "$MAILBPF" check >"$TMP/check.out" 2>&1
 check "5.10-like: check warns with the missing features" \
-	grep -q '^WARN  kernel BPF features: kernel lacks: BPF ISA v3 (v2 objects loaded), bpf_get_current_task_btf' "$TMP/check.out"
+	grep -q '^WARN  kernel BPF features: kernel lacks: BPF ISA v3 (v2 objects loaded), bpf_loop .*, bpf_get_current_task_btf' "$TMP/check.out"
 
 # 3. No bpf_loop (5.15): the bounded walk still measures both cases exactly.
 run_case "no bpf_loop" "bpf_loop"

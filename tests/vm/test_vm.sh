@@ -102,7 +102,7 @@ for k in $kernels; do
 	out=$results/$k
 	rc=$(cat "$out/run-rc" 2>/dev/null || echo '?')
 	secs=$(cat "$out/seconds" 2>/dev/null || echo '?')
-	sed -n "s/^\(ok\|not ok\) - vm: /\1 - vm $k: /p; /^#/p" "$out/guest.log" 2>/dev/null
+	sed -n "s/^\(ok\|not ok\|skip\) - vm: /\1 - vm $k: /p; /^#/p" "$out/guest.log" 2>/dev/null
 	p=$(grep -c '^ok - ' "$out/guest.log" 2>/dev/null)
 	f=$(grep -c '^not ok - ' "$out/guest.log" 2>/dev/null)
 	p=${p:-0} f=${f:-0}

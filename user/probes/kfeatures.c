@@ -166,7 +166,8 @@ void mb_features_probe(struct mb_features *f)
 		btf = NULL;
 	f->jiffy_ns = hz ? 1000000000ULL / hz : 0;
 	f->isa = isa_v3_works() ? 3 : 2;
-	f->bpf_loop = helper_works("bpf_loop", BPF_FUNC_loop);
+	/* The v2 objects have no bpf_loop call (bpf/exec_fail.bpf.h says why). */
+	f->bpf_loop = f->isa >= 3 && helper_works("bpf_loop", BPF_FUNC_loop);
 	f->task_btf = helper_works("task_btf", BPF_FUNC_get_current_task_btf);
 	/* It takes a task pointer only the _btf helper gives. */
 	f->task_pt_regs = f->task_btf && helper_works("task_pt_regs", BPF_FUNC_task_pt_regs);

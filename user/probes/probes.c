@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <time.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 /* The skeletons name types of the shared header (struct mb_watch_slot). */
@@ -75,6 +76,24 @@ static uint64_t mono_ns(void)
 }
 
 /*
+ * XFS or ext4 built as a module on a kernel without module BTF (5.11 added
+ * it): the types of their tracepoint records are nowhere for CO-RE.
+ */
+static int module_without_btf(int probe)
+{
+	const char *mod = probe == MB_PROBE_XFS ? "xfs" : probe == MB_PROBE_EXT4 ? "ext4" : NULL;
+	char path[64];
+
+	if (!mod)
+		return 0;
+	snprintf(path, sizeof(path), "/sys/module/%s/initstate", mod);
+	if (access(path, F_OK))
+		return 0; /* built in, or not loaded */
+	snprintf(path, sizeof(path), "/sys/kernel/btf/%s", mod);
+	return access(path, F_OK) != 0;
+}
+
+/*
  * What this kernel does not give, once, by name: families not attached and
  * the features whose fallbacks run instead. Empty when nothing is missing.
  */
@@ -97,8 +116,9 @@ const char *mb_probes_missing_desc(const struct mb_probes *p, char *buf, size_t 
 	buf[0] = 0;
 	for (int i = 0; i < MB_PROBE_MAX; i++)
 		if (!p->attached[i])
-			n += snprintf(buf + n, n < len ? len - n : 0, "%s%s", n ? ", " : "probes not attached: ",
-				      mb_probe_name(i));
+			n += snprintf(buf + n, n < len ? len - n : 0, "%s%s%s",
+				      n ? ", " : "probes not attached: ", mb_probe_name(i),
+				      module_without_btf(i) ? " (a module, and this kernel has no module BTF)" : "");
 	for (size_t i = 0; i < sizeof(feats) / sizeof(feats[0]); i++) {
 		int v = *(const int *)((const char *)&p->feat + feats[i].off);
 
