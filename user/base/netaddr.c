@@ -14,6 +14,8 @@ int mb_httpd_parse_addr(const char *s, void *sa, unsigned int *salen)
 {
 	struct sockaddr_in *in4 = sa;
 	struct sockaddr_in6 *in6 = sa;
+	struct in6_addr a6;
+	struct in_addr a4;
 	char host[64];
 	const char *colon, *h = s;
 	size_t hl;
@@ -44,14 +46,18 @@ int mb_httpd_parse_addr(const char *s, void *sa, unsigned int *salen)
 		return -EINVAL;
 	memcpy(host, h, hl);
 	host[hl] = '\0';
-	memset(sa, 0, sizeof(struct sockaddr_in6));
-	if (*s != '[' && inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+	/* Parsed aside first: a host that is no address leaves *sa untouched. */
+	if (*s != '[' && inet_pton(AF_INET, host, &a4) == 1) {
+		memset(sa, 0, sizeof(struct sockaddr_in6));
+		in4->sin_addr = a4;
 		in4->sin_family = AF_INET;
 		in4->sin_port = htons((uint16_t)port);
 		*salen = sizeof(*in4);
 		return 0;
 	}
-	if (*s == '[' && inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+	if (*s == '[' && inet_pton(AF_INET6, host, &a6) == 1) {
+		memset(sa, 0, sizeof(struct sockaddr_in6));
+		in6->sin6_addr = a6;
 		in6->sin6_family = AF_INET6;
 		in6->sin6_port = htons((uint16_t)port);
 		*salen = sizeof(*in6);
