@@ -37,7 +37,7 @@ run_case() {
 		{ not_ok "$label: daemon starts" "$(cat "$TMP/run.err")"; return 1; }
 	ok "$label: daemon starts"
 	sed 's/^/#   /' "$TMP/run.err"
-	check "$label: no libbpf line" test "$(grep -ci 'libbpf\|verifier\|load failed' "$TMP/run.err")" -eq 0
+	check "$label: no libbpf line" test "$(grep -ci '^libbpf\|verifier' "$TMP/run.err")" -eq 0
 	wait_for 10 test -s "$TEXTFILE"
 	for p in signal xfs block exec_near; do
 		wait_for 5 metric_is "mailbpf_probe_attached{probe=\"$p\"}" 1
