@@ -217,7 +217,8 @@ int cmd_check(int argc, char **argv)
 			printf("usage: mailbpf check [--config FILE] [--textfile PATH] [-v]\n");
 			return MB_EXIT_OK;
 		default:
-			fprintf(stderr, "usage: mailbpf check [--config FILE] [--textfile PATH] [-v]\n");
+			fprintf(stderr,
+				"usage: mailbpf check [--config FILE] [--textfile PATH] [-v]\n");
 			return MB_EXIT_USAGE;
 		}
 	}
@@ -273,7 +274,8 @@ int cmd_check(int argc, char **argv)
 					    "WARN" :
 					    "OK",
 			     "exec probe: %s", mb_probes_exec_desc(&probes, desc, sizeof(desc)));
-			line(&t, *mb_probes_missing_desc(&probes, desc, sizeof(desc)) ? "WARN" : "OK",
+			line(&t,
+			     *mb_probes_missing_desc(&probes, desc, sizeof(desc)) ? "WARN" : "OK",
 			     "kernel BPF features: %s", *desc ? desc : "everything mailbpf uses");
 			line(&t, probes.feat.jiffy_ns ? "OK" : "WARN", "kernel config: %s",
 			     probes.feat.jiffy_ns ?

@@ -171,7 +171,8 @@ static int parse_args(int argc, char **argv, struct overrides *o, const char **c
 			break;
 		case 'E':
 			if (mb_config_parse_exec_probe(optarg, &o->exec_probe)) {
-				warn("run: --exec-probe '%s': expected auto, fexit or syscall", optarg);
+				warn("run: --exec-probe '%s': expected auto, fexit or syscall",
+				     optarg);
 				return -EINVAL;
 			}
 			o->exec_probe++;

@@ -92,7 +92,10 @@ static int isa_v3_works(void)
 {
 	const struct bpf_insn insns[] = {
 		{ .code = 0xb7, .dst_reg = 1, .imm = 1 }, /* r1 = 1 */
-		{ .code = 0x7b, .dst_reg = 10, .src_reg = 1, .off = -8 }, /* *(u64 *)(r10 - 8) = r1 */
+		{ .code = 0x7b,
+		  .dst_reg = 10,
+		  .src_reg = 1,
+		  .off = -8 }, /* *(u64 *)(r10 - 8) = r1 */
 		/* r1 = atomic_fetch_add((u64 *)(r10 - 8), r1) */
 		{ .code = 0xdb, .dst_reg = 10, .src_reg = 1, .off = -8, .imm = 0x01 },
 		{ .code = 0x26, .dst_reg = 1, .off = 0, .imm = 0 }, /* if w1 > 0 goto +0 */

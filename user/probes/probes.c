@@ -118,7 +118,9 @@ const char *mb_probes_missing_desc(const struct mb_probes *p, char *buf, size_t 
 		if (!p->attached[i])
 			n += snprintf(buf + n, n < len ? len - n : 0, "%s%s%s",
 				      n ? ", " : "probes not attached: ", mb_probe_name(i),
-				      module_without_btf(i) ? " (a module, and this kernel has no module BTF)" : "");
+				      module_without_btf(i) ?
+					      " (a module, and this kernel has no module BTF)" :
+					      "");
 	for (size_t i = 0; i < sizeof(feats) / sizeof(feats[0]); i++) {
 		int v = *(const int *)((const char *)&p->feat + feats[i].off);
 
@@ -126,7 +128,8 @@ const char *mb_probes_missing_desc(const struct mb_probes *p, char *buf, size_t 
 		if (v == 1 || v == 3)
 			continue;
 		n += snprintf(buf + n, n < len ? len - n : 0, "%s%s",
-			      n ? (strstr(buf, "kernel lacks") ? ", " : "; kernel lacks: ") : "kernel lacks: ",
+			      n ? (strstr(buf, "kernel lacks") ? ", " : "; kernel lacks: ") :
+				  "kernel lacks: ",
 			      feats[i].what);
 	}
 	return buf;

@@ -66,21 +66,21 @@ const char *mb_probes_exec_desc(const struct mb_probes *p, char *buf, size_t len
  * builds have the same maps, programs and globals). NULL and errno set on
  * failure. Needs NAME.skel.h and NAME.v2.skel.h.
  */
-#define MB_SKEL_OPEN(name, p, opts)                                                        \
-	({                                                                                 \
-		struct name##_bpf *s_ = calloc(1, sizeof(*s_));                            \
-		int e_ = s_ ? name##_bpf__create_skeleton(s_) : -ENOMEM;                   \
-		if (!e_ && (p)->feat.isa < 3)                                              \
-			s_->skeleton->data =                                               \
-				(void *)name##_v2_bpf__elf_bytes(&s_->skeleton->data_sz);  \
-		if (!e_)                                                                   \
-			e_ = bpf_object__open_skeleton(s_->skeleton, opts);                \
-		if (e_) {                                                                  \
-			name##_bpf__destroy(s_);                                           \
-			s_ = NULL;                                                         \
-			errno = e_ < 0 ? -e_ : e_;                                         \
-		}                                                                          \
-		s_;                                                                        \
+#define MB_SKEL_OPEN(name, p, opts)                                                       \
+	({                                                                                \
+		struct name##_bpf *s_ = calloc(1, sizeof(*s_));                           \
+		int e_ = s_ ? name##_bpf__create_skeleton(s_) : -ENOMEM;                  \
+		if (!e_ && (p)->feat.isa < 3)                                             \
+			s_->skeleton->data =                                              \
+				(void *)name##_v2_bpf__elf_bytes(&s_->skeleton->data_sz); \
+		if (!e_)                                                                  \
+			e_ = bpf_object__open_skeleton(s_->skeleton, opts);               \
+		if (e_) {                                                                 \
+			name##_bpf__destroy(s_);                                          \
+			s_ = NULL;                                                        \
+			errno = e_ < 0 ? -e_ : e_;                                        \
+		}                                                                         \
+		s_;                                                                       \
 	})
 
 /* Ask the exit probe for clean exits of daemon idx's children (0-based) too, or stop. */
