@@ -10,7 +10,6 @@
  * rodata and map sizes -> load -> attach; one ring buffer serves them all.
  */
 #include <errno.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -99,18 +98,17 @@ static int module_without_btf(int probe)
  */
 const char *mb_probes_missing_desc(const struct mb_probes *p, char *buf, size_t len)
 {
-	static const struct {
-		size_t off;
+	const struct {
+		int missing;
 		const char *what;
 	} feats[] = {
-		{ offsetof(struct mb_features, isa), "BPF ISA v3 (v2 objects loaded)" },
-		{ offsetof(struct mb_features, bpf_loop),
-		  "bpf_loop (argv/env walk capped at 96 strings)" },
-		{ offsetof(struct mb_features, task_btf),
-		  "bpf_get_current_task_btf (probe reads instead)" },
-		{ offsetof(struct mb_features, task_pt_regs),
+		{ p->feat.isa < 3, "BPF ISA v3 (v2 objects loaded)" },
+		{ !p->feat.bpf_loop, "bpf_loop (argv/env walk capped at 96 strings)" },
+		{ !p->feat.task_btf, "bpf_get_current_task_btf (probe reads instead)" },
+		{ !p->feat.task_pt_regs,
 		  "bpf_task_pt_regs (registers found from the task's stack)" },
 	};
+	const char *sep = "kernel lacks: ";
 	size_t n = 0;
 
 	buf[0] = 0;
@@ -121,16 +119,13 @@ const char *mb_probes_missing_desc(const struct mb_probes *p, char *buf, size_t 
 				      module_without_btf(i) ?
 					      " (a module, and this kernel has no module BTF)" :
 					      "");
+	if (n)
+		sep = "; kernel lacks: ";
 	for (size_t i = 0; i < sizeof(feats) / sizeof(feats[0]); i++) {
-		int v = *(const int *)((const char *)&p->feat + feats[i].off);
-
-		/* isa holds 3 or 2, the others 1 or 0 */
-		if (v == 1 || v == 3)
+		if (!feats[i].missing)
 			continue;
-		n += snprintf(buf + n, n < len ? len - n : 0, "%s%s",
-			      n ? (strstr(buf, "kernel lacks") ? ", " : "; kernel lacks: ") :
-				  "kernel lacks: ",
-			      feats[i].what);
+		n += snprintf(buf + n, n < len ? len - n : 0, "%s%s", sep, feats[i].what);
+		sep = ", ";
 	}
 	return buf;
 }
